@@ -1,0 +1,3 @@
+// Browser entry: the core, which works on bytes. Fetch the model (and any external data files,
+// handed in through MemoryDataSource) and call decodeModel / encodeModel.
+export * from './index.js';

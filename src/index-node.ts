@@ -1,0 +1,7 @@
+// Node.js entry: the core plus model files on disk and onnxruntime-node.
+export * from './index.js';
+export { readModelFile, writeModelFile } from './node/model-files.js';
+export type { LoadedModel, WriteOptions, WrittenModel, ExternalDataMode } from './node/model-files.js';
+export { FolderDataSource } from './node/external-source.js';
+export { createNodeRunner } from './runner/ort-node.js';
+export type { Runner, HostTensor, Feeds, RunnerOptions } from './runner/runner.js';

@@ -1,0 +1,35 @@
+import type { DataType, TypedArray } from '../ir/dtype.js';
+
+/** A tensor handed to or returned from a runtime. float16 data is carried as Uint16Array bits. */
+export interface HostTensor {
+  dtype: DataType;
+  dims: number[];
+  data: TypedArray | string[];
+}
+
+export type Feeds = Record<string, HostTensor>;
+
+export interface RunnerIO {
+  name: string;
+  dtype: DataType | undefined;
+  /** Dims as the runtime reports them: numbers, symbolic names, or null when unknown. */
+  dims: (number | string | null)[] | undefined;
+}
+
+export interface RunnerOptions {
+  /** Intra-op threads (default: the runtime's own choice). */
+  threads?: number;
+  /** 'disabled' runs the graph as written: tests compare numerics that way. */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/**
+ * What lowbit needs from an inference runtime. Only files under runner/ import onnxruntime; the
+ * rest of the code sees this interface.
+ */
+export interface Runner {
+  readonly inputs: readonly RunnerIO[];
+  readonly outputs: readonly RunnerIO[];
+  run(feeds: Feeds, outputNames?: string[]): Promise<Record<string, HostTensor>>;
+  dispose(): Promise<void>;
+}
