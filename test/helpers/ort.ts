@@ -1,5 +1,8 @@
 import { createNodeRunner } from '../../src/runner/ort-node.js';
 import type { Feeds, HostTensor } from '../../src/runner/runner.js';
+import { seededRandom } from '../../src/util/random.js';
+
+export { seededRandom };
 
 /** Run a model (bytes or path) once in onnxruntime-node, graph optimizations off, and dispose it. */
 export async function runOnce(model: Uint8Array | string, feeds: Feeds, optimization: 'disabled' | 'all' = 'disabled'): Promise<Record<string, HostTensor>> {
@@ -11,17 +14,6 @@ export async function runOnce(model: Uint8Array | string, feeds: Feeds, optimiza
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so tests never depend on luck. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomFloats(count: number, seed: number, scale = 1): Float32Array {
   const rand = seededRandom(seed);

@@ -1,0 +1,70 @@
+import { Command, CommanderError, Option } from 'commander';
+import { LowbitError, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { inspectCommand } from './inspect.js';
+import { convertCommand } from './convert.js';
+
+/** Build the command tree. Each command lives in its own file and calls the public API. */
+function buildProgram(): Command {
+  const program = new Command('lowbit')
+    .description('Quantize ONNX models to int8, int4 and fp16, and check what it cost.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  program
+    .command('inspect')
+    .description('summarize a model: producer, opsets, inputs/outputs, ops, parameters, what quantization would touch')
+    .argument('<model>', 'ONNX model file')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--top <n>', 'how many of the largest tensors to list', '10')
+    .action(inspectCommand);
+
+  program
+    .command('convert')
+    .description('read a model and write it back, moving tensor data to an external file or inline')
+    .argument('<model>', 'ONNX model file')
+    .requiredOption('-o, --output <file>', 'output ONNX file (never the input)')
+    .addOption(new Option('--external-data', 'write tensors of 1 KiB or more to <output>.data').conflicts('inlineData'))
+    .addOption(new Option('--inline-data', 'write every tensor inside the .onnx file (fails past 2 GiB)').conflicts('externalData'))
+    .option('--json', 'print one JSON object on stdout')
+    .action(convertCommand);
+
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+/** Run the CLI; returns the exit code: 0 done, 1 the work failed, 2 bad usage. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (and usage); --help and --version exit 0.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    if (error.code === 'commander.executeSubCommandAsync') return 1;
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`lowbit: ${error.message}\n(run with --help for usage)\n`);
+    return 2;
+  }
+  if (error instanceof LowbitError) {
+    process.stderr.write(`lowbit: ${error.message}\n`);
+    if (process.env.LOWBIT_DEBUG && error.cause) process.stderr.write(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`lowbit: internal error: ${message}\n`);
+  if (process.env.LOWBIT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write('(set LOWBIT_DEBUG=1 for details, and please report it)\n');
+  return 1;
+}

@@ -1,0 +1,112 @@
+import { DataType, dtypeName, type TypedArray } from '../ir/dtype.js';
+import type { Model } from '../ir/model.js';
+import type { Value } from '../ir/value.js';
+import { isTensorType } from '../ir/types.js';
+import type { Feeds, HostTensor } from '../runner/runner.js';
+import { UsageError } from '../errors.js';
+import { seededRandom } from '../util/random.js';
+import { floatToHalf } from '../ir/tensor/float16.js';
+
+/** How to fill one input: a constant, or uniform random numbers in [min, max). */
+export interface InputHint {
+  value?: number;
+  min?: number;
+  max?: number;
+}
+
+export interface GenerateOptions {
+  /** Sizes for symbolic or unknown dims, by dim name ("batch") or "input:axis" ("x:2"). Unnamed unknown dims default to 1. */
+  dims?: Record<string, number>;
+  /** Per-input overrides. */
+  hints?: Record<string, InputHint>;
+  seed?: number;
+}
+
+/**
+ * Inputs made from the model's declared input types, for verification when the user gives no data:
+ * floats uniform in [0, 1) (image-like), integer ids within the size of the table they index
+ * (found through Gather), inputs named like masks set to 1. Random inputs say little about
+ * accuracy; callers say so.
+ */
+export function generateInputs(model: Model, options: GenerateOptions = {}): Feeds {
+  const feeds: Feeds = {};
+  const rand = seededRandom(options.seed ?? 1234);
+  for (const input of model.graph.inputs) {
+    if (input.initializer) continue;
+    feeds[input.name] = generateOne(input, options, rand);
+  }
+  return feeds;
+}
+
+export function resolveDims(input: Value, dims: Record<string, number> = {}): number[] {
+  const type = input.type;
+  if (!isTensorType(type) || !type.shape) throw new UsageError(`input '${input.name}' has no declared shape; give its dims with --dim`, { code: 'unknown-shape' });
+  return type.shape.map((d, axis) => {
+    const byAxis = dims[`${input.name}:${axis}`];
+    if (byAxis !== undefined) return byAxis;
+    if (typeof d === 'number' && d >= 0) return d;
+    if (typeof d === 'string' && dims[d] !== undefined) return dims[d]!;
+    return 1;
+  });
+}
+
+function generateOne(input: Value, options: GenerateOptions, rand: () => number): HostTensor {
+  const type = input.type;
+  if (!isTensorType(type)) throw new UsageError(`input '${input.name}' is not a tensor; lowbit cannot make data for it`, { code: 'unknown-shape' });
+  const dims = resolveDims(input, options.dims);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const hint = options.hints?.[input.name] ?? defaultHint(input);
+  const draw = () => (hint.value !== undefined ? hint.value : (hint.min ?? 0) + rand() * ((hint.max ?? 1) - (hint.min ?? 0)));
+  const dtype = type.elemType;
+  let data: TypedArray;
+  switch (dtype) {
+    case DataType.FLOAT:
+      data = Float32Array.from({ length: count }, draw);
+      break;
+    case DataType.DOUBLE:
+      data = Float64Array.from({ length: count }, draw);
+      break;
+    case DataType.INT64:
+      data = BigInt64Array.from({ length: count }, () => BigInt(Math.floor(draw())));
+      break;
+    case DataType.INT32:
+      data = Int32Array.from({ length: count }, () => Math.floor(draw()));
+      break;
+    case DataType.UINT8:
+      data = Uint8Array.from({ length: count }, () => Math.floor(draw()));
+      break;
+    case DataType.INT8:
+      data = Int8Array.from({ length: count }, () => Math.floor(draw()));
+      break;
+    case DataType.BOOL:
+      data = Uint8Array.from({ length: count }, () => (draw() >= 0.5 ? 1 : 0));
+      break;
+    case DataType.FLOAT16:
+      data = Uint16Array.from({ length: count }, () => floatToHalf(draw()));
+      break;
+    default:
+      throw new UsageError(`input '${input.name}' is ${dtypeName(dtype)}; lowbit cannot generate data for it, give data with --data`, { code: 'unsupported-input' });
+  }
+  return { dtype, dims, data };
+}
+
+/** Integer inputs that index a table (Gather) get ids below the table's size; masks get 1. */
+function defaultHint(input: Value): InputHint {
+  const type = input.type;
+  const isInt = isTensorType(type) && [DataType.INT64, DataType.INT32].includes(type.elemType);
+  if (!isInt) return type && isTensorType(type) && type.elemType === DataType.BOOL ? { value: 1 } : { min: 0, max: 1 };
+  if (/mask/i.test(input.name)) return { value: 1 };
+  const rows = tableRows(input);
+  return rows !== undefined ? { min: 0, max: rows } : { min: 0, max: 2 };
+}
+
+function tableRows(input: Value): number | undefined {
+  for (const use of input.uses()) {
+    const node = use.node;
+    if (node.opType === 'Gather' && use.index === 1) {
+      const table = node.input(0)?.constTensor();
+      if (table) return table.dims[node.attrInt('axis', 0)];
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import { isFloatType } from '../ir/dtype.js';
+import type { Node } from '../ir/node.js';
+import type { Tensor } from '../ir/tensor/tensor.js';
+
+/** Which input of each op holds the weight that quantization turns to int8/int4. */
+const WEIGHT_INPUT: Record<string, number> = { Conv: 1, ConvTranspose: 1, MatMul: 1, Gemm: 1 };
+
+export interface WeightSite {
+  node: Node;
+  inputIndex: number;
+  tensor: Tensor;
+}
+
+/**
+ * The constant float weight a node multiplies by, if it has one: Conv/ConvTranspose W, MatMul B,
+ * Gemm B. Constant means an initializer that is not also a graph input, or a Constant node output.
+ */
+export function constantWeight(node: Node): WeightSite | undefined {
+  if (node.domain !== '') return undefined;
+  const index = WEIGHT_INPUT[node.opType];
+  if (index === undefined) return undefined;
+  const value = node.input(index);
+  const tensor = value?.constTensor();
+  if (!tensor || !isFloatType(tensor.dtype)) return undefined;
+  return { node, inputIndex: index, tensor };
+}
+
+/** A MatMul whose constant weight is a 2-D [K, N] matrix: what 4-bit MatMulNBits can replace. */
+export function isInt4Eligible(node: Node): boolean {
+  if (node.opType !== 'MatMul') return false;
+  const site = constantWeight(node);
+  return site !== undefined && site.tensor.dims.length === 2;
+}
+
+/** Ops that show a model is already quantized. */
+export const QUANTIZED_OPS = new Set([
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+  'ConvInteger',
+  'QLinearConv',
+  'QLinearMatMul',
+  'QLinearAdd',
+  'QLinearMul',
+  'MatMulNBits',
+  'DynamicQuantizeMatMul',
+  'GatherBlockQuantized',
+  'QGemm',
+  'QAttention',
+]);

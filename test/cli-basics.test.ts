@@ -1,0 +1,112 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../src/ir/builder.js';
+import { DataType } from '../src/ir/dtype.js';
+import { float32Tensor } from '../src/ir/tensor/values.js';
+import { encodeModel } from '../src/serde/encode.js';
+import { randomFloats } from './helpers/ort.js';
+import { lowbit } from './helpers/cli.js';
+
+function writeSmallModel(dir: string): string {
+  const b = new GraphBuilder(13);
+  const x = b.input('x', DataType.FLOAT, ['batch', 3, 16, 16]);
+  const w = b.initializer('conv_w', float32Tensor([8, 3, 3, 3], randomFloats(216, 1)));
+  const y = b.op('Relu', [b.op('Conv', [x, w])]);
+  const flat = b.op('Flatten', [y]);
+  const fc = b.initializer('fc_w', float32Tensor([8 * 14 * 14, 10], randomFloats(8 * 14 * 14 * 10, 2)));
+  b.output(b.op('MatMul', [flat, fc]), DataType.FLOAT, ['batch', 10]);
+  const path = join(dir, 'small.onnx');
+  writeFileSync(path, encodeModel(b.model));
+  return path;
+}
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'lowbit-cli-'));
+
+describe('lowbit inspect', () => {
+  it('prints one JSON object with the documented fields', () => {
+    const dir = tempDir();
+    const model = writeSmallModel(dir);
+    const r = lowbit(['inspect', model, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.producer).toEqual({ name: 'lowbit-builder', version: '' });
+    expect(s.opsets).toEqual({ 'ai.onnx': 13 });
+    expect(s.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['batch', 3, 16, 16] }]);
+    expect(s.ops).toEqual({ Conv: 1, Flatten: 1, MatMul: 1, Relu: 1 });
+    expect(s.parameters).toBe(216 + 15680);
+    expect(s.bytesByDtype).toEqual({ float32: (216 + 15680) * 4 });
+    expect(s.subgraphs).toBe(0);
+    expect(s.externalData.used).toBe(false);
+    expect(s.quantizable.weightOps).toEqual({ Conv: 1, MatMul: 1 });
+    expect(s.quantizable.int4MatMuls).toBe(1);
+  });
+
+  it('prints a readable summary', () => {
+    const dir = tempDir();
+    const r = lowbit(['inspect', writeSmallModel(dir)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('producer: lowbit-builder');
+    expect(r.stdout).toMatch(/x\s+float32\s+\[batch, 3, 16, 16\]/);
+    expect(r.stdout).toContain('weights-int8 / int8: Conv ×1, MatMul ×1');
+  });
+});
+
+describe('lowbit convert', () => {
+  it('moves data out and back in, byte-identical to the original', () => {
+    const dir = tempDir();
+    const model = writeSmallModel(dir);
+    const ext = lowbit(['convert', model, '-o', join(dir, 'ext.onnx'), '--external-data', '--json']);
+    expect(ext.code).toBe(0);
+    const result = JSON.parse(ext.stdout);
+    expect(result.output.externalData.bytes).toBe(15680 * 4);
+    const back = lowbit(['convert', join(dir, 'ext.onnx'), '-o', join(dir, 'back.onnx'), '--inline-data']);
+    expect(back.code).toBe(0);
+    expect(readFileSync(join(dir, 'back.onnx')).equals(readFileSync(model))).toBe(true);
+  });
+});
+
+describe('bad usage and bad input', () => {
+  it('exits 2 with usage on an unknown flag', () => {
+    const r = lowbit(['inspect', 'x.onnx', '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--frobnicate'");
+    expect(r.stderr).toContain('--help');
+  });
+
+  it('exits 2 on a missing required option and on an unknown command', () => {
+    expect(lowbit(['convert', 'x.onnx']).code).toBe(2);
+    expect(lowbit(['frobnicate']).code).toBe(2);
+    expect(lowbit(['convert', 'x.onnx', '-o', 'y.onnx', '--external-data', '--inline-data']).code).toBe(2);
+  });
+
+  it.each([
+    ['empty', new Uint8Array(0), 'the file is empty'],
+    ['truncated', null, 'not a valid ONNX model'],
+    ['random', Uint8Array.from({ length: 2000 }, (_, i) => (i * 7919) % 251), 'ONNX model'],
+  ])('exits 1 on a %s file, names it, writes nothing', (name, bytes, message) => {
+    const dir = tempDir();
+    const good = readFileSync(writeSmallModel(dir));
+    const path = join(dir, `${name}.onnx`);
+    writeFileSync(path, bytes ?? good.subarray(0, good.length >> 1));
+    for (const args of [['inspect', path], ['convert', path, '-o', join(dir, 'out.onnx')]]) {
+      const r = lowbit(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(path);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(readdirSync(dir)).not.toContain('out.onnx');
+  });
+
+  it('refuses to write over the input', () => {
+    const dir = tempDir();
+    const model = writeSmallModel(dir);
+    const before = readFileSync(model);
+    const r = lowbit(['convert', model, '-o', model]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refusing to overwrite the input model');
+    expect(readFileSync(model).equals(before)).toBe(true);
+  });
+});
