@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, isFieldSet } from '@bufbuild/protobuf';
 import { TensorProtoSchema, TensorProto_DataLocation, TensorProto_SegmentSchema, type TensorProto } from 'onnx-buf';
 import { DataType, dtypeInfo, dtypeName, isKnownDataType } from '../ir/dtype.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
@@ -33,8 +33,9 @@ export function tensorFromProto(tp: TensorProto, ctx: TensorDecodeContext): Tens
   };
   if (tp.dataLocation === TensorProto_DataLocation.EXTERNAL) return externalTensor(tp, dtype, dims, meta, ctx);
   if (dtype === DataType.STRING) return new StringTensor(dims, tp.stringData, meta);
-  const hasRaw = tp.rawData.byteLength > 0;
-  if (hasRaw || !hasTypedData(tp)) {
+  // An empty tensor written with neither raw_data nor typed fields stays that way ('typed' with no data).
+  const hasRaw = tp.rawData.byteLength > 0 || isFieldSet(tp, TensorProtoSchema.field.rawData);
+  if (hasRaw || (!hasTypedData(tp) && expectedByteLength(dtype, dims) > 0)) {
     const expected = expectedByteLength(dtype, dims);
     if (tp.rawData.byteLength !== expected) {
       throw fail(`${dtypeName(dtype)}[${dims.join(',')}] needs ${expected} bytes of raw_data, found ${tp.rawData.byteLength} (truncated or corrupt file?)`);
