@@ -1,9 +1,10 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, writevSync, accessSync, constants } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Model } from '../ir/model.js';
 import { externalLocations } from '../ir/walk.js';
 import { decodeModel } from '../serde/decode.js';
-import { encodeModel, inlinePayloadBytes, PROTOBUF_LIMIT, type ByteSink } from '../serde/encode.js';
+import { encodeModelChunks, inlinePayloadBytes, PROTOBUF_LIMIT, type ByteSink } from '../serde/encode.js';
+import { totalLength } from '../serde/chunked-writer.js';
 import { ModelFormatError, OutputError, errorMessage } from '../errors.js';
 import { FolderDataSource } from './external-source.js';
 
@@ -76,7 +77,7 @@ export function writeModelFile(model: Model, path: string, options: WriteOptions
   const temps: string[] = [];
   try {
     let externalInfo: { location: string; path: string; bytes: number } | undefined;
-    let bytes: Uint8Array;
+    let chunks: Uint8Array[];
     if (external) {
       const location = `${basename(target)}.data`;
       const dataPath = resolve(folder, location);
@@ -87,23 +88,27 @@ export function writeModelFile(model: Model, path: string, options: WriteOptions
       temps.push(dataTemp);
       const sink = new FileSink(dataTemp);
       try {
-        bytes = encodeModel(model, { external: { location, sink, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) } });
+        chunks = encodeModelChunks(model, { external: { location, sink, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) } });
       } finally {
         sink.close();
       }
       externalInfo = { location, path: dataPath, bytes: sink.written };
     } else {
-      bytes = encodeModel(model);
+      chunks = encodeModelChunks(model);
+    }
+    const bytes = totalLength(chunks);
+    if (bytes > PROTOBUF_LIMIT) {
+      throw new OutputError(`${path}: the encoded model is ${bytes} bytes, over protobuf's 2 GiB limit; write it with external data`, { code: 'too-large', file: path });
     }
     const modelTemp = target + suffix;
     temps.push(modelTemp);
-    writeAll(modelTemp, bytes);
+    writeChunks(modelTemp, chunks);
     if (externalInfo) renameSync(externalInfo.path + suffix, externalInfo.path);
     renameSync(modelTemp, target);
     temps.length = 0;
     return {
       path: target,
-      bytes: bytes.byteLength,
+      bytes,
       ...(externalInfo ? { externalDataPath: externalInfo.path, externalDataBytes: externalInfo.bytes } : {}),
     };
   } catch (error) {
@@ -125,13 +130,12 @@ function checkWritableFolder(folder: string, path: string): void {
   }
 }
 
-function writeAll(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'w');
+function writeChunks(path: string, chunks: Uint8Array[]): void {
+  const sink = new FileSink(path);
   try {
-    let done = 0;
-    while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
+    sink.writeMany(chunks);
   } finally {
-    closeSync(fd);
+    sink.close();
   }
 }
 
@@ -148,6 +152,29 @@ class FileSink implements ByteSink {
     let done = 0;
     while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done);
     this.written += bytes.byteLength;
+  }
+
+  /** Many chunks with few system calls (writev, in batches under the usual IOV_MAX of 1024). */
+  writeMany(chunks: Uint8Array[]): void {
+    for (let i = 0; i < chunks.length; i += 1024) {
+      const batch = chunks.slice(i, i + 1024);
+      const want = batch.reduce((n, c) => n + c.byteLength, 0);
+      const wrote = writevSync(this.fd, batch);
+      if (wrote === want) this.written += wrote;
+      else {
+        // A short write: finish chunk by chunk from where it stopped.
+        let skip = wrote;
+        this.written += wrote;
+        for (const c of batch) {
+          if (skip >= c.byteLength) {
+            skip -= c.byteLength;
+            continue;
+          }
+          this.write(c.subarray(skip));
+          skip = 0;
+        }
+      }
+    }
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { fromBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { AttrType, attr, encodeText } from '../ir/attribute.js';
@@ -12,7 +12,7 @@ import { float32Tensor, int64Tensor, toFloat32 } from '../ir/tensor/values.js';
 import { Value } from '../ir/value.js';
 import { checkModel } from '../ir/checker.js';
 import { decodeModel } from './decode.js';
-import { encodeModel } from './encode.js';
+import { encodeModel, encodeModelProto } from './encode.js';
 
 /** A model that sets every field of onnx.proto at least once. */
 function everyFieldModel() {
@@ -150,6 +150,7 @@ describe('every onnx.proto field', () => {
     const decoded = decodeModel(first);
     const second = encodeModel(decoded);
     expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
+    expect(Buffer.from(toBinary(ModelProtoSchema, encodeModelProto(decoded))).equals(Buffer.from(first))).toBe(true);
     expect(checkModel(decoded).filter((d) => d.severity === 'error')).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { create, fromJson, toBinary, type JsonValue } from '@bufbuild/protobuf';
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import {
   AttributeProtoSchema,
   DeviceConfigurationProtoSchema,
@@ -28,7 +28,7 @@ import type { Node } from '../ir/node.js';
 import type { SparseTensor } from '../ir/tensor/sparse.js';
 import type { Tensor } from '../ir/tensor/tensor.js';
 import type { Value } from '../ir/value.js';
-import { OutputError } from '../errors.js';
+import { concatChunks, modelToChunks } from './chunked-writer.js';
 import { entriesToProto } from './entries.js';
 import { tensorToProto, type ExternalPlacement } from './tensor-proto.js';
 import { typeToProto } from './type-proto.js';
@@ -58,9 +58,20 @@ export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
 /** IR → ONNX bytes. Deterministic: the same model gives the same bytes. */
 export function encodeModel(model: Model, options: EncodeOptions = {}): Uint8Array {
-  const encoder = new Encoder(options.external);
-  const proto = encoder.model(model);
-  return toBinary(ModelProtoSchema, proto);
+  return concatChunks(encodeModelChunks(model, options));
+}
+
+/**
+ * IR → ONNX bytes as a list of chunks (tensor payloads are the views they already were), for
+ * writing to a file without building the whole model in one buffer.
+ */
+export function encodeModelChunks(model: Model, options: EncodeOptions = {}): Uint8Array[] {
+  return modelToChunks(encodeModelProto(model, options));
+}
+
+/** IR → ModelProto message (tests compare the chunked writer against protobuf-es's own encoding). */
+export function encodeModelProto(model: Model, options: EncodeOptions = {}): ModelProto {
+  return new Encoder(options.external).model(model);
 }
 
 /** Bytes the payloads of all tensors would take inline: decides when external data is needed. */
@@ -259,13 +270,4 @@ function valueInfo(v: Value): ValueInfoProto {
   if (v.docString) proto.docString = v.docString;
   if (v.metadataProps.length) proto.metadataProps = entriesToProto(v.metadataProps);
   return proto;
-}
-
-export function assertEncodable(bytes: number, file: string): void {
-  if (bytes > PROTOBUF_LIMIT) {
-    throw new OutputError(`${file}: the model's tensors take ${bytes} bytes, over protobuf's 2 GiB limit; write it with external data`, {
-      code: 'too-large',
-      file,
-    });
-  }
 }
