@@ -1,6 +1,7 @@
 import { fromBinary, toJson } from '@bufbuild/protobuf';
 import {
   ModelProtoSchema,
+  TensorProtoSchema,
   NodeDeviceConfigurationProtoSchema,
   DeviceConfigurationProtoSchema,
   AttributeProto_AttributeType as ProtoAttrType,
@@ -317,3 +318,15 @@ function scopeOf(graph: Graph): Scope {
   return scope;
 }
 
+
+/** A lone serialized TensorProto (the .pb files of ONNX's conformance tests) → IR tensor. */
+export function decodeTensor(bytes: Uint8Array, options: DecodeOptions = {}): import('../ir/tensor/tensor.js').Tensor {
+  const file = options.file ?? '<bytes>';
+  let proto;
+  try {
+    proto = fromBinary(TensorProtoSchema, bytes);
+  } catch (error) {
+    throw new ModelFormatError(`${file}: not a serialized ONNX tensor (${errorMessage(error)})`, { code: 'not-onnx', file, cause: error });
+  }
+  return tensorFromProto(proto, { file, external: options.externalData });
+}

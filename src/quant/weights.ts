@@ -1,0 +1,122 @@
+import { DataType } from '../ir/dtype.js';
+import { axisLayout } from './linear.js';
+import { quantRange, type RangeOptions } from './qtypes.js';
+import { ROUNDER } from './rounding.js';
+import { computeScaleZeroPoint } from './scale-zero-point.js';
+
+export interface QuantizedWeight {
+  dtype: DataType.INT8 | DataType.UINT8;
+  values: Int8Array | Uint8Array;
+  /** One per channel (per-axis) or a single one (per-tensor). */
+  scales: Float32Array;
+  zeroPoints: Int8Array | Uint8Array;
+  /** The axis of per-axis quantization, or undefined for per-tensor. */
+  axis: number | undefined;
+}
+
+export interface WeightQuantOptions extends RangeOptions {
+  dtype?: DataType.INT8 | DataType.UINT8;
+  /** Quantize per slice along this axis; undefined for one scale for the whole tensor. */
+  axis?: number;
+}
+
+/**
+ * Quantize a float weight to 8 bits, per channel or per tensor, with onnxruntime's choice of
+ * ranges (symmetric int8 by default), and ONNX's rounding: saturate(round_half_even(w / s) + z).
+ * Hand-written loops, specialised for the last axis: this runs over every weight of a model and
+ * must convert hundreds of MB per second (bench/quantize-weights.mjs).
+ */
+export function quantizeWeight(values: Float32Array, dims: readonly number[], options: WeightQuantOptions = {}): QuantizedWeight {
+  const dtype = options.dtype ?? DataType.INT8;
+  const symmetric = options.symmetric ?? dtype === DataType.INT8;
+  const range = quantRange(dtype, { symmetric, reduceRange: options.reduceRange ?? false });
+  const layout = options.axis !== undefined ? axisLayout(dims, options.axis) : { outer: 1, channels: 1, inner: values.length };
+  const [mins, maxs] = symmetric ? absRange(values, layout) : minMax(values, layout);
+  const channels = layout.channels;
+  const scales = new Float32Array(channels);
+  const zeroPoints = dtype === DataType.INT8 ? new Int8Array(channels) : new Uint8Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const { scale, zeroPoint } = computeScaleZeroPoint(mins[c]!, maxs[c]!, range, symmetric);
+    scales[c] = scale;
+    zeroPoints[c] = zeroPoint;
+  }
+  const out = dtype === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
+  quantizeInto(values, layout, Float64Array.from(scales), Float64Array.from(zeroPoints), range.qmin, range.qmax, out);
+  return { dtype, values: out, scales, zeroPoints, axis: options.axis };
+}
+
+interface Layout {
+  outer: number;
+  channels: number;
+  inner: number;
+}
+
+function quantizeInto(values: Float32Array, { outer, channels, inner }: Layout, scales: Float64Array, zps: Float64Array, qmin: number, qmax: number, out: Int8Array | Uint8Array): void {
+  if (inner === 1) {
+    // Last axis (MatMul [K, N] per column): consecutive elements belong to consecutive channels.
+    for (let o = 0; o < outer; o++) {
+      const base = o * channels;
+      for (let c = 0; c < channels; c++) {
+        const q = Math.fround(values[base + c]! / scales[c]!) + ROUNDER - ROUNDER + zps[c]!;
+        out[base + c] = q < qmin ? qmin : q > qmax ? qmax : q;
+      }
+    }
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const scale = scales[c]!;
+      const zp = zps[c]!;
+      const base = (o * channels + c) * inner;
+      for (let i = base; i < base + inner; i++) {
+        const q = Math.fround(values[i]! / scale) + ROUNDER - ROUNDER + zp;
+        out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+      }
+    }
+  }
+}
+
+/** [-absmax, absmax] per channel: one comparison per element, for symmetric ranges. */
+function absRange(values: Float32Array, { outer, channels, inner }: Layout): [Float64Array, Float64Array] {
+  const m = new Float64Array(channels);
+  for (let o = 0; o < outer; o++) {
+    if (inner === 1) {
+      const base = o * channels;
+      for (let c = 0; c < channels; c++) {
+        const v = Math.abs(values[base + c]!);
+        if (v > m[c]!) m[c] = v;
+      }
+      continue;
+    }
+    for (let c = 0; c < channels; c++) {
+      let hi = m[c]!;
+      const base = (o * channels + c) * inner;
+      for (let i = base; i < base + inner; i++) {
+        const v = Math.abs(values[i]!);
+        if (v > hi) hi = v;
+      }
+      m[c] = hi;
+    }
+  }
+  return [m.map((v) => -v), m];
+}
+
+function minMax(values: Float32Array, { outer, channels, inner }: Layout): [Float64Array, Float64Array] {
+  const mins = new Float64Array(channels);
+  const maxs = new Float64Array(channels);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      let lo = mins[c]!;
+      let hi = maxs[c]!;
+      const base = (o * channels + c) * inner;
+      for (let i = base; i < base + inner; i++) {
+        const v = values[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      mins[c] = lo;
+      maxs[c] = hi;
+    }
+  }
+  return [mins, maxs];
+}
