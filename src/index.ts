@@ -27,3 +27,7 @@ export type { EncodeOptions, ExternalDataTarget, ByteSink } from './serde/encode
 export { MemoryDataSource } from './serde/memory-source.js';
 export * from './errors.js';
 export type { Diagnostic } from './diagnostics.js';
+export { inferTypes, inferTypesPass } from './passes/infer-types/infer-types.js';
+export { topoSortPass } from './passes/topo-sort.js';
+export { runPasses } from './passes/pass.js';
+export type { Pass, PassResult } from './passes/pass.js';

@@ -1,0 +1,74 @@
+import { DataType, dtypeName, type TypedArray } from '../ir/dtype.js';
+import type { Model } from '../ir/model.js';
+import { isTensorType } from '../ir/types.js';
+import type { Value } from '../ir/value.js';
+import type { Feeds, HostTensor } from '../runner/runner.js';
+import { UsageError } from '../errors.js';
+
+/** Samples for calibration, verification and evaluation: one Feeds object per model run. */
+export interface SampleSource {
+  /** For messages: "folder calib/ (120 .npy files)". */
+  readonly label: string;
+  /** Number of samples, when known in advance (progress bars). */
+  readonly size: number | undefined;
+  samples(): AsyncIterable<Feeds>;
+}
+
+/** The model's real inputs (initializers listed as inputs are not fed). */
+export function feedInputs(model: Model): Value[] {
+  return model.graph.inputs.filter((v) => !v.initializer);
+}
+
+/**
+ * Split an array into samples for one input. A leading batch axis is allowed: an array of rank
+ * r+1 for an input of rank r, or one whose first dim is larger than a fixed batch dim, is cut along
+ * axis 0 into pieces of the input's batch size (1 when it is symbolic).
+ */
+export function splitForInput(array: HostTensor, input: Value, file: string): HostTensor[] {
+  const type = input.type;
+  if (!isTensorType(type)) throw new UsageError(`${file}: input '${input.name}' is not a tensor`, { code: 'bad-data' });
+  const data = convertDtype(array, type.elemType, input.name, file);
+  const rank = type.shape?.length;
+  if (rank === undefined) return [data];
+  if (data.dims.length === rank + 1) {
+    return cut(data, 1).map((t) => ({ ...t, dims: t.dims.slice(1) }));
+  }
+  if (data.dims.length !== rank) {
+    throw new UsageError(`${file}: array of shape [${array.dims.join(',')}] does not fit input '${input.name}' of rank ${rank}`, { code: 'bad-data' });
+  }
+  const batch = typeof type.shape![0] === 'number' ? (type.shape![0] as number) : 1;
+  if (rank > 0 && data.dims[0]! > batch && data.dims[0]! % batch === 0) return cut(data, batch);
+  return [data];
+}
+
+function cut(t: HostTensor, size: number): HostTensor[] {
+  const n = t.dims[0]!;
+  const per = (t.data as TypedArray).length / n;
+  const out: HostTensor[] = [];
+  for (let i = 0; i < n; i += size) {
+    out.push({ dtype: t.dtype, dims: [size, ...t.dims.slice(1)], data: (t.data as TypedArray).subarray(i * per, (i + size) * per) });
+  }
+  return out;
+}
+
+/** numpy saves float64 and int32 by default; convert where it is lossless enough, else say what is wrong. */
+function convertDtype(t: HostTensor, want: DataType, input: string, file: string): HostTensor {
+  if (t.dtype === want) return t;
+  const src = t.data as TypedArray;
+  if (want === DataType.FLOAT && (t.dtype === DataType.DOUBLE || t.dtype === DataType.INT32 || t.dtype === DataType.UINT8 || t.dtype === DataType.INT64)) {
+    return { dtype: want, dims: t.dims, data: Float32Array.from(src as ArrayLike<number | bigint>, Number) };
+  }
+  if (want === DataType.INT64 && (t.dtype === DataType.INT32 || t.dtype === DataType.UINT8 || t.dtype === DataType.INT8 || t.dtype === DataType.UINT16)) {
+    return { dtype: want, dims: t.dims, data: BigInt64Array.from(src as ArrayLike<number>, (v) => BigInt(v)) };
+  }
+  if (want === DataType.INT32 && t.dtype === DataType.INT64) {
+    return { dtype: want, dims: t.dims, data: Int32Array.from(src as BigInt64Array, (v) => Number(v)) };
+  }
+  throw new UsageError(`${file}: holds ${dtypeName(t.dtype)}, but input '${input}' takes ${dtypeName(want)}`, { code: 'bad-data' });
+}
+
+export function feedsLabel(feeds: Feeds): string {
+  return Object.entries(feeds)
+    .map(([k, v]) => `${k}:${dtypeName(v.dtype)}[${v.dims.join(',')}]`)
+    .join(' ');
+}

@@ -1,0 +1,101 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { Model } from '../ir/model.js';
+import type { Feeds, HostTensor } from '../runner/runner.js';
+import { generateInputs, type GenerateOptions } from '../eval/inputs.js';
+import { parseNpy } from '../data/npy.js';
+import { parseNpz } from '../data/npz.js';
+import { feedInputs, splitForInput, type SampleSource } from '../data/samples.js';
+import { UsageError } from '../errors.js';
+
+export interface SourceOptions extends GenerateOptions {
+  /** Use at most this many samples. */
+  limit?: number;
+  /** For 'random': how many samples to make (default 8). */
+  randomCount?: number;
+}
+
+/**
+ * Open SOURCE as the CLI understands it: `random`, a folder of .npy files (one input), or a folder
+ * of .npz files (keys = input names). Files are read one at a time, so memory stays flat however
+ * many samples there are.
+ */
+export function openSource(spec: string, model: Model, options: SourceOptions = {}): SampleSource {
+  if (spec === 'random') return randomSource(model, options);
+  let entries: string[];
+  try {
+    if (!statSync(spec).isDirectory()) throw new Error('not a folder');
+    entries = readdirSync(spec).sort();
+  } catch {
+    throw new UsageError(`data source '${spec}' is not a folder (give a folder of .npy or .npz files, or 'random')`, { code: 'bad-source' });
+  }
+  const npy = entries.filter((f) => extname(f) === '.npy');
+  const npz = entries.filter((f) => extname(f) === '.npz');
+  if (npy.length && npz.length) throw new UsageError(`data source '${spec}' mixes .npy and .npz files; use one kind`, { code: 'bad-source' });
+  if (npz.length) return archiveSource(spec, npz, model, options);
+  if (npy.length) return arraySource(spec, npy, model, options);
+  throw new UsageError(`data source '${spec}' has no .npy or .npz files`, { code: 'bad-source' });
+}
+
+function randomSource(model: Model, options: SourceOptions): SampleSource {
+  const count = options.limit ?? options.randomCount ?? 8;
+  return {
+    label: `${count} random samples`,
+    size: count,
+    async *samples() {
+      for (let i = 0; i < count; i++) yield generateInputs(model, { ...options, seed: (options.seed ?? 1234) + i });
+    },
+  };
+}
+
+function arraySource(folder: string, files: string[], model: Model, options: SourceOptions): SampleSource {
+  const inputs = feedInputs(model);
+  if (inputs.length !== 1) {
+    throw new UsageError(`data source '${folder}' holds .npy files, which feed one input, but the model has ${inputs.length} inputs (${inputs.map((v) => v.name).join(', ')}); use .npz files keyed by input name`, { code: 'bad-source' });
+  }
+  const input = inputs[0]!;
+  return {
+    label: `${folder} (${files.length} .npy files)`,
+    size: undefined,
+    async *samples() {
+      let n = 0;
+      for (const f of files) {
+        const path = join(folder, f);
+        for (const piece of splitForInput(parseNpy(readFileSync(path), path), input, path)) {
+          if (options.limit !== undefined && n >= options.limit) return;
+          n++;
+          yield { [input.name]: piece };
+        }
+      }
+    },
+  };
+}
+
+function archiveSource(folder: string, files: string[], model: Model, options: SourceOptions): SampleSource {
+  const inputs = feedInputs(model);
+  return {
+    label: `${folder} (${files.length} .npz files)`,
+    size: undefined,
+    async *samples() {
+      let n = 0;
+      for (const f of files) {
+        const path = join(folder, f);
+        const arrays = parseNpz(readFileSync(path), path);
+        const pieces: Record<string, HostTensor[]> = {};
+        for (const input of inputs) {
+          const array = arrays[input.name];
+          if (!array) throw new UsageError(`${path}: has no array named '${input.name}' (it has ${Object.keys(arrays).join(', ') || 'none'})`, { code: 'bad-data' });
+          pieces[input.name] = splitForInput(array, input, path);
+        }
+        const count = Math.min(...Object.values(pieces).map((p) => p.length));
+        for (let i = 0; i < count; i++) {
+          if (options.limit !== undefined && n >= options.limit) return;
+          n++;
+          const feeds: Feeds = {};
+          for (const input of inputs) feeds[input.name] = pieces[input.name]![i]!;
+          yield feeds;
+        }
+      }
+    },
+  };
+}
