@@ -45,7 +45,7 @@ describe('ONNX conformance data', () => {
     return { inputs: read('input_'), outputs: read('output_') };
   };
 
-  it.each(['test_quantizelinear', 'test_quantizelinear_axis'])('%s: quantizeLinear gives the expected output', (c, ctx) => {
+  it.for(['test_quantizelinear', 'test_quantizelinear_axis'])('%s: quantizeLinear gives the expected output', (c, ctx) => {
     if (!root) return skipWithReason(ctx, 'ONNX conformance data absent (Debian libonnx-testdata); run `npm run corpus`');
     const { inputs, outputs } = load(c);
     const [x, scale, zp] = inputs as [DenseTensor, DenseTensor, DenseTensor];
@@ -66,7 +66,7 @@ describe('ONNX conformance data', () => {
     expect(Array.from(out)).toEqual(Array.from(typedData(outputs[0]!) as Uint8Array));
   });
 
-  it.each(['test_dequantizelinear', 'test_dequantizelinear_axis'])('%s: dequantizeLinear gives the expected output', (c, ctx) => {
+  it.for(['test_dequantizelinear', 'test_dequantizelinear_axis'])('%s: dequantizeLinear gives the expected output', (c, ctx) => {
     if (!root) return skipWithReason(ctx, 'ONNX conformance data absent (Debian libonnx-testdata); run `npm run corpus`');
     const { inputs, outputs } = load(c);
     const [q, scale, zp] = inputs as [DenseTensor, DenseTensor, DenseTensor];
