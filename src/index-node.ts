@@ -5,3 +5,4 @@ export type { LoadedModel, WriteOptions, WrittenModel, ExternalDataMode } from '
 export { FolderDataSource } from './node/external-source.js';
 export { createNodeRunner } from './runner/ort-node.js';
 export type { Runner, HostTensor, Feeds, RunnerOptions } from './runner/runner.js';
+export { openSource } from './node/data-sources.js';

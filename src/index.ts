@@ -31,3 +31,17 @@ export { inferTypes, inferTypesPass } from './passes/infer-types/infer-types.js'
 export { topoSortPass } from './passes/topo-sort.js';
 export { runPasses } from './passes/pass.js';
 export type { Pass, PassResult } from './passes/pass.js';
+export { quantize } from './quantize/quantize.js';
+export type { QuantizeResult } from './quantize/quantize.js';
+export { MODES, AVAILABLE_MODES } from './quantize/options.js';
+export type { QuantizeMode, QuantizeOptions } from './quantize/options.js';
+export { summarizeModel } from './inspect/summary.js';
+export type { ModelSummary } from './inspect/summary.js';
+export { FidelityAccumulator, argmax } from './eval/metrics.js';
+export type { FidelityMetrics } from './eval/metrics.js';
+export { verifyRunners } from './eval/verify.js';
+export type { VerifyResult, OutputFidelity } from './eval/verify.js';
+export { generateInputs } from './eval/inputs.js';
+export { parseNpy, encodeNpy } from './data/npy.js';
+export { parseNpz } from './data/npz.js';
+export type { SampleSource } from './data/samples.js';

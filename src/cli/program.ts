@@ -3,6 +3,8 @@ import { LowbitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { inspectCommand } from './inspect.js';
 import { convertCommand } from './convert.js';
+import { quantizeCommand } from './quantize.js';
+import { AVAILABLE_MODES } from '../quantize/options.js';
 
 /** Build the command tree. Each command lives in its own file and calls the public API. */
 function buildProgram(): Command {
@@ -30,6 +32,27 @@ function buildProgram(): Command {
     .addOption(new Option('--inline-data', 'write every tensor inside the .onnx file (fails past 2 GiB)').conflicts('externalData'))
     .option('--json', 'print one JSON object on stdout')
     .action(convertCommand);
+
+  program
+    .command('quantize')
+    .description('quantize a model, write it, and check it against the float model in onnxruntime')
+    .argument('<model>', 'ONNX model file (float32; fp16 weights behind Casts are read as float32)')
+    .requiredOption('-o, --output <file>', 'output ONNX file (never the input)')
+    .requiredOption('--mode <mode>', `what to quantize: ${AVAILABLE_MODES.join(' | ')}`)
+    .option('--per-tensor', 'one scale per weight tensor instead of one per output channel')
+    .option('--symmetric', 'symmetric int8 weights (the default)')
+    .option('--asymmetric', 'asymmetric uint8 weights')
+    .option('--reduce-range', '7-bit weights, for processors without VNNI (u8×s8 products can saturate there)')
+    .option('--exclude <names>', 'node names or op types to leave in float, comma-separated')
+    .option('--gather', 'weights-int8: also quantize Gather embedding tables')
+    .option('--data <source>', "inputs for verification: a folder of .npy (one input) or .npz files (keys = input names), or 'random'")
+    .option('--samples <n>', 'use at most N samples for verification (default: all, or 4 random ones)')
+    .option('--dim <name=size,...>', "sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128)")
+    .option('--external-data', 'write tensors to <output>.data (automatic past 2 GiB or when the input had external data)')
+    .option('--no-verify', 'skip running float and quantized models side by side')
+    .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
+    .option('--debug', 'check the graph after every pass and name the one that breaks it')
+    .action(quantizeCommand);
 
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

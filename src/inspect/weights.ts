@@ -3,7 +3,7 @@ import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor/tensor.js';
 
 /** Which input of each op holds the weight that quantization turns to int8/int4. */
-const WEIGHT_INPUT: Record<string, number> = { Conv: 1, ConvTranspose: 1, MatMul: 1, Gemm: 1 };
+export const WEIGHT_INPUT: Record<string, number> = { Conv: 1, ConvTranspose: 1, MatMul: 1, Gemm: 1, Gather: 0 };
 
 export interface WeightSite {
   node: Node;
@@ -13,10 +13,10 @@ export interface WeightSite {
 
 /**
  * The constant float weight a node multiplies by, if it has one: Conv/ConvTranspose W, MatMul B,
- * Gemm B. Constant means an initializer that is not also a graph input, or a Constant node output.
+ * Gemm B (and, when asked, a Gather's embedding table). Constant means an initializer that is not also a graph input, or a Constant node output.
  */
-export function constantWeight(node: Node): WeightSite | undefined {
-  if (node.domain !== '') return undefined;
+export function constantWeight(node: Node, withGather = false): WeightSite | undefined {
+  if (node.domain !== '' || (node.opType === 'Gather' && !withGather)) return undefined;
   const index = WEIGHT_INPUT[node.opType];
   if (index === undefined) return undefined;
   const value = node.input(index);
@@ -49,3 +49,26 @@ export const QUANTIZED_OPS = new Set([
   'QGemm',
   'QAttention',
 ]);
+
+/**
+ * The axis whose slices get their own scale: the output channels. Conv W [M, C, k…] → 0;
+ * ConvTranspose W [C, M/group, k…] → 1; MatMul B [.., K, N] → last; Gemm B → 0 when transB else 1;
+ * Gather table [V, D] → 0 (one scale per row). Undefined for a 1-D or scalar weight.
+ */
+export function outputChannelAxis(node: Node, rank: number): number | undefined {
+  if (rank < 2) return undefined;
+  switch (node.opType) {
+    case 'Conv':
+      return 0;
+    case 'ConvTranspose':
+      return 1;
+    case 'MatMul':
+      return rank - 1;
+    case 'Gemm':
+      return node.attrInt('transB', 0) ? 0 : 1;
+    case 'Gather':
+      return node.attrInt('axis', 0) === 0 ? 0 : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,158 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readModelFile, writeModelFile, type WrittenModel } from '../node/model-files.js';
+import { openSource } from '../node/data-sources.js';
+import { createNodeRunner } from '../runner/ort-node.js';
+import { quantize, type QuantizeResult } from '../quantize/quantize.js';
+import type { QuantizeMode, QuantizeOptions } from '../quantize/options.js';
+import { verifyRunners, type VerifyResult } from '../eval/verify.js';
+import type { Runner } from '../runner/runner.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { LowbitError, OutputError, UsageError } from '../errors.js';
+import { formatBytes, printJson } from './format.js';
+import { parseDims, parseList, progressLine } from './args.js';
+
+export interface QuantizeCliOptions {
+  output: string;
+  mode: string;
+  perTensor?: boolean;
+  symmetric?: boolean;
+  asymmetric?: boolean;
+  reduceRange?: boolean;
+  exclude?: string;
+  gather?: boolean;
+  keepIoTypes?: string;
+  fp16Block?: string;
+  data?: string;
+  samples?: string;
+  dim?: string;
+  externalData?: boolean;
+  verify: boolean;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Promise<void> {
+  const options = toOptions(cli);
+  const samples = cli.samples === undefined ? undefined : Number(cli.samples);
+  if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
+  if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
+  const dims = parseDims(cli.dim);
+  const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
+
+  const loaded = readModelFile(path);
+  say(`read ${path} (${formatBytes(loaded.bytes)})`);
+  const result = quantize(loaded.model, options);
+  if (result.noop) {
+    const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
+    if (cli.json) printJson({ mode: options.mode, input: { path, bytes: loaded.bytes }, output: null, quantized: 0, noop: true, message, skipped: result.skipped });
+    else process.stdout.write(`${message}\n`);
+    return;
+  }
+  const written = writeModelFile(loaded.model, cli.output, {
+    externalData: cli.externalData ? 'always' : 'auto',
+    inputHadExternalData: loaded.externalFiles.length > 0,
+    protect: [path, ...loaded.externalFiles],
+  });
+  say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
+
+  let verify: (VerifyResult & { note?: string }) | undefined;
+  if (cli.verify) {
+    const model = readModelFile(path).model; // fresh float model: the quantizer rewrote the loaded one
+    const source = openSource(cli.data ?? 'random', model, { dims, ...(samples !== undefined ? { limit: samples } : {}), ...(cli.data ? {} : { randomCount: samples ?? 4 }) });
+    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)));
+    if (!cli.data) verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
+  }
+  const report = {
+    mode: options.mode,
+    input: { path, bytes: loaded.bytes },
+    output: { path: cli.output, bytes: written.bytes + (written.externalDataBytes ?? 0), ...(written.externalDataPath ? { externalData: written.externalDataPath } : {}) },
+    sizeRatio: (written.bytes + (written.externalDataBytes ?? 0)) / loaded.bytes,
+    quantized: result.quantized,
+    skipped: result.skipped,
+    warnings: result.warnings,
+    notes: result.notes,
+    weightBytes: result.weightBytes,
+    ...(verify ? { verify } : {}),
+    timingsMs: result.timingsMs,
+  };
+  if (cli.json) printJson(report);
+  else process.stdout.write(renderReport(report, result));
+}
+
+/** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
+async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void): Promise<VerifyResult> {
+  const reference = await createNodeRunner(floatPath);
+  let candidate: Runner;
+  try {
+    candidate = await createNodeRunner(written.path);
+  } catch (error) {
+    await reference.dispose();
+    for (const file of [written.path, written.externalDataPath]) if (file && existsSync(file)) unlinkSync(file);
+    throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${(error as Error).message}`, { code: 'output-does-not-load', cause: error });
+  }
+  try {
+    return await verifyRunners(reference, candidate, source, progress);
+  } finally {
+    await Promise.all([reference.dispose(), candidate.dispose()]);
+  }
+}
+
+function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
+  if (cli.symmetric && cli.asymmetric) throw new UsageError('--symmetric and --asymmetric contradict each other', { code: 'bad-option' });
+  let keepIoTypes: boolean | undefined;
+  if (cli.keepIoTypes !== undefined) {
+    if (!['true', 'false'].includes(cli.keepIoTypes)) throw new UsageError(`--keep-io-types takes true or false, got '${cli.keepIoTypes}'`, { code: 'bad-option' });
+    keepIoTypes = cli.keepIoTypes === 'true';
+  }
+  return {
+    mode: cli.mode as QuantizeMode,
+    ...(cli.perTensor ? { perTensor: true } : {}),
+    ...(cli.asymmetric ? { symmetric: false } : cli.symmetric ? { symmetric: true } : {}),
+    ...(cli.reduceRange ? { reduceRange: true } : {}),
+    ...(cli.exclude ? { exclude: parseList(cli.exclude) } : {}),
+    ...(cli.gather ? { gather: true } : {}),
+    ...(keepIoTypes !== undefined ? { keepIoTypes } : {}),
+    ...(cli.fp16Block ? { fp16Block: parseList(cli.fp16Block) } : {}),
+    ...(cli.debug ? { debug: true } : {}),
+  };
+}
+
+function noopReason(result: QuantizeResult): string {
+  const counts = new Map<string, number>();
+  for (const d of result.skipped) counts.set(d.code, (counts.get(d.code) ?? 0) + 1);
+  if (counts.size === 0) return 'the model has no op this mode rewrites';
+  const first = result.skipped[0]!;
+  const example = `${first.opType ?? ''} '${first.node ?? ''}': ${first.reason}`;
+  return `${[...counts].map(([code, n]) => `${n} node(s) ${code}`).join(', ')} (e.g. ${example})`;
+}
+
+interface Report {
+  mode: string;
+  input: { path: string; bytes: number };
+  output: { path: string; bytes: number };
+  sizeRatio: number;
+  quantized: number;
+  verify?: VerifyResult & { note?: string };
+}
+
+function renderReport(report: Report, result: QuantizeResult): string {
+  const lines: string[] = [];
+  lines.push(`${report.mode}: ${result.quantized} node(s) quantized; ${report.input.path} ${formatBytes(report.input.bytes)} → ${report.output.path} ${formatBytes(report.output.bytes)} (${report.sizeRatio.toFixed(3)}×)`);
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  for (const w of result.warnings) lines.push(formatDiagnostic(w));
+  if (result.skipped.length) {
+    lines.push(`left in float (${result.skipped.length}):`);
+    for (const d of result.skipped.slice(0, 20)) lines.push(`  ${d.opType ?? ''} '${d.node ?? ''}': ${d.reason}`);
+    if (result.skipped.length > 20) lines.push(`  … ${result.skipped.length - 20} more (use --json for the full list)`);
+  }
+  if (report.verify) {
+    lines.push(`verification on ${report.verify.samples} sample(s) from ${report.verify.source}:`);
+    for (const o of report.verify.outputs) {
+      const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${(o.top1Agreement * 100).toFixed(1)}%` : '';
+      lines.push(`  ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${o.sqnrDb.toFixed(1)} dB  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${o.nonFinite ? `  NON-FINITE ${o.nonFinite}` : ''}`);
+    }
+    if (report.verify.note) lines.push(`  (${report.verify.note})`);
+  }
+  return `${lines.join('\n')}\n`;
+}

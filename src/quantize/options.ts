@@ -1,0 +1,35 @@
+import { UsageError } from '../errors.js';
+
+export const MODES = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'] as const;
+export type QuantizeMode = (typeof MODES)[number];
+/** Modes implemented in this version; the others are planned and refused with a clear message. */
+export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic'];
+
+export interface QuantizeOptions {
+  mode: QuantizeMode;
+  /** One scale per tensor instead of per output channel. */
+  perTensor?: boolean;
+  /** Weights: symmetric int8 (default) or asymmetric uint8. */
+  symmetric?: boolean;
+  /** 7-bit weights for processors without VNNI. */
+  reduceRange?: boolean;
+  /** Node names or op types to leave in float. */
+  exclude?: string[];
+  /** weights-int8: also quantize Gather embedding tables. */
+  gather?: boolean;
+  /** fp16: keep float32 model inputs and outputs (default true). */
+  keepIoTypes?: boolean;
+  /** fp16: extra op types to keep in float32. */
+  fp16Block?: string[];
+  /** Run the checker after each pass and name a pass that breaks the graph. */
+  debug?: boolean;
+}
+
+export function checkOptions(options: QuantizeOptions): void {
+  if (!MODES.includes(options.mode)) {
+    throw new UsageError(`unknown mode '${options.mode}': choose one of ${MODES.join(', ')}`, { code: 'bad-mode' });
+  }
+  if (!AVAILABLE_MODES.includes(options.mode)) {
+    throw new UsageError(`mode '${options.mode}' is not available in this version yet (available: ${AVAILABLE_MODES.join(', ')})`, { code: 'mode-unavailable' });
+  }
+}

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import { AttrType, attr } from '../ir/attribute.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { DataType } from '../ir/dtype.js';
+import { Graph } from '../ir/graph.js';
+import { Node } from '../ir/node.js';
+import { DenseTensor } from '../ir/tensor/dense.js';
+import { float32Tensor, toFloat32, typedData } from '../ir/tensor/values.js';
+import { checkModel } from '../ir/checker.js';
+import type { Model } from '../ir/model.js';
+import { decodeModel } from '../serde/decode.js';
+import { encodeModel } from '../serde/encode.js';
+import { FidelityAccumulator } from '../eval/metrics.js';
+import { createNodeRunner } from '../runner/ort-node.js';
+import type { Feeds } from '../runner/runner.js';
+import { quantize } from './quantize.js';
+import { roundHalfToEven } from '../quant/rounding.js';
+import { randomFloats, runOnce } from '../../test/helpers/ort.js';
+
+function maxRelativeDiff(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
+/** Conv → ConvTranspose → Flatten → Gemm(transB) → MatMul → Gemm, weights random. */
+function mixedModel(opset = 13): Model {
+  const b = new GraphBuilder(opset);
+  const x = b.input('x', DataType.FLOAT, [1, 3, 8, 8]);
+  const conv = b.op('Conv', [x, b.initializer('conv_w', float32Tensor([4, 3, 3, 3], randomFloats(108, 1, 0.5))), b.initializer('conv_b', float32Tensor([4], randomFloats(4, 2)))], {
+    attributes: { pads: attr.ints([1, 1, 1, 1]) },
+  });
+  const up = b.op('ConvTranspose', [b.op('Relu', [conv]), b.initializer('up_w', float32Tensor([4, 2, 2, 2], randomFloats(32, 3, 0.5)))], { attributes: { strides: attr.ints([2, 2]) } });
+  const flat = b.op('Flatten', [up]);
+  const g1 = b.op('Gemm', [flat, b.initializer('fc1_w', float32Tensor([16, 512], randomFloats(16 * 512, 4, 0.05))), b.initializer('fc1_b', float32Tensor([16], randomFloats(16, 5)))], {
+    attributes: { transB: attr.int(1) },
+  });
+  const m = b.op('MatMul', [b.op('Relu', [g1]), b.initializer('fc2_w', float32Tensor([16, 12], randomFloats(192, 6, 0.3)))]);
+  const g2 = b.op('Gemm', [m, b.initializer('fc3_w', float32Tensor([12, 10], randomFloats(120, 7, 0.3)))], { attributes: { alpha: attr.float(0.5) } });
+  b.output(g2, DataType.FLOAT, [1, 10]);
+  return b.model;
+}
+
+const feeds = (seed = 9): Feeds => ({ x: { dtype: DataType.FLOAT, dims: [1, 3, 8, 8], data: randomFloats(192, seed) } });
+const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
+
+/** The float model with each quantized weight replaced by its dequantized values: what a weight-only model must compute exactly. */
+function withDequantizedWeights(quantized: Model, float: Model): Model {
+  for (const node of quantized.graph.nodes) {
+    if (node.opType !== 'DequantizeLinear') continue;
+    const [q, s, z] = node.inputs.map((v) => v!.initializer!);
+    const qs = typedData(q!) as Int8Array;
+    const scales = toFloat32(s!);
+    const zps = typedData(z!) as Int8Array;
+    const axis = node.attrInt('axis', 1);
+    const dims = q!.dims;
+    const inner = dims.slice(axis + 1).reduce((a, c) => a * c, 1);
+    const channels = scales.length > 1 ? dims[axis]! : 1;
+    const out = new Float32Array(qs.length);
+    for (let i = 0; i < qs.length; i++) {
+      const c = channels > 1 ? Math.floor(i / inner) % channels : 0;
+      out[i] = Math.fround((qs[i]! - zps[c]!) * scales[c]!);
+    }
+    const name = node.output().uses()[0]!.node.input(node.output().uses()[0]!.index)!.name.replace(/_dequantized(_\d+)?$/, '');
+    const target = float.graph.initializers.get(name)!;
+    target.initializer = DenseTensor.fromTyped(DataType.FLOAT, [...dims], out);
+  }
+  return float;
+}
+
+describe('weights-int8', () => {
+  it('puts one DequantizeLinear per weight, per output channel, and computes exactly the float model with dequantized weights', async () => {
+    const model = mixedModel();
+    const result = quantize(model, { mode: 'weights-int8' });
+    expect(result.quantized).toBe(5);
+    expect(checkModel(model)).toEqual([]);
+    const dq = [...model.graph.nodes].filter((n) => n.opType === 'DequantizeLinear');
+    expect(dq).toHaveLength(5);
+    const axisOf = (weight: string) => dq.find((n) => n.input(0)!.name.startsWith(weight))!.attrInt('axis');
+    expect([axisOf('conv_w'), axisOf('up_w'), axisOf('fc1_w'), axisOf('fc2_w'), axisOf('fc3_w')]).toEqual([0, 1, 0, 1, 1]);
+    expect(dq.every((n) => n.input(0)!.initializer!.dtype === DataType.INT8)).toBe(true);
+    expect(model.graph.initializers.has('conv_w')).toBe(false); // float weights are gone
+    expect(model.graph.initializers.has('conv_b')).toBe(true); // biases stay float
+    expect(result.weightBytes.after / result.weightBytes.before).toBeLessThan(0.27);
+
+    const expected = await runOnce(encodeModel(withDequantizedWeights(model, mixedModel())), feeds());
+    const actual = await runOnce(encodeModel(model), feeds());
+    // Not bit-identical: onnxruntime prepacks constant weights, and a DequantizeLinear output is not
+    // constant, so the two sum in a different order. Quantization error would be ~1e-2; this is float rounding.
+    const name = model.graph.outputs[0]!.name;
+    expect(maxRelativeDiff(actual[name]!.data as Float32Array, expected[name]!.data as Float32Array)).toBeLessThan(1e-5);
+  });
+
+  it('quantizes a weight shared by two nodes once', () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', DataType.FLOAT, [2, 8]);
+    const w = b.initializer('shared', float32Tensor([8, 8], randomFloats(64, 1)));
+    const h = b.op('MatMul', [x, w]);
+    b.output(b.op('MatMul', [h, w]), DataType.FLOAT, [2, 8]);
+    const result = quantize(b.model, { mode: 'weights-int8' });
+    expect(result.quantized).toBe(2);
+    expect(ops(b.model).filter((o) => o === 'DequantizeLinear')).toHaveLength(1);
+    expect([...b.model.graph.initializers.keys()]).toEqual(['shared_quantized', 'shared_scale', 'shared_zero_point']);
+  });
+
+  it('offers per-tensor and asymmetric uint8 weights', () => {
+    const perTensor = mixedModel();
+    quantize(perTensor, { mode: 'weights-int8', perTensor: true });
+    const dq = [...perTensor.graph.nodes].filter((n) => n.opType === 'DequantizeLinear');
+    expect(dq.every((n) => n.input(1)!.initializer!.size === 1 && n.getAttr('axis') === undefined)).toBe(true);
+    const asym = mixedModel();
+    quantize(asym, { mode: 'weights-int8', symmetric: false });
+    const zps = [...asym.graph.nodes].filter((n) => n.opType === 'DequantizeLinear').map((n) => n.input(2)!.initializer!);
+    expect(zps.every((z) => z.dtype === DataType.UINT8)).toBe(true);
+    expect(zps.some((z) => Array.from(typedData(z) as Uint8Array).some((v) => v !== 128 && v !== 0))).toBe(true);
+  });
+
+  it('quantizes weights inside If branches and leaves excluded nodes with the reason', () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', DataType.FLOAT, [1, 4]);
+    const cond = b.input('cond', DataType.BOOL, []);
+    const branch = (name: string, seed: number) => {
+      const g = new Graph(name);
+      const w = g.addInitializer(`${name}_w`, float32Tensor([4, 4], randomFloats(16, seed)));
+      const n = new Node({ opType: 'MatMul', name: `${name}_mm`, inputs: [x, w], outputs: [`${name}_out`] });
+      g.appendNode(n);
+      n.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [1, 4] };
+      g.outputs = [n.output()];
+      return g;
+    };
+    const y = b.op('If', [cond], { name: 'branch', attributes: { then_branch: attr.graph(branch('then', 1)), else_branch: attr.graph(branch('else', 2)) } });
+    b.output(b.op('MatMul', [y, b.initializer('head', float32Tensor([4, 2], randomFloats(8, 3)))], { name: 'head_mm' }), DataType.FLOAT, [1, 2]);
+    const result = quantize(b.model, { mode: 'weights-int8', exclude: ['head_mm'] });
+    expect(result.quantized).toBe(2);
+    expect(result.skipped).toEqual([expect.objectContaining({ code: 'excluded', node: 'head_mm', opType: 'MatMul' })]);
+    const ifNode = [...b.model.graph.nodes].find((n) => n.opType === 'If')!;
+    for (const sub of ifNode.subgraphs()) expect([...sub.nodes].map((n) => n.opType)).toEqual(['DequantizeLinear', 'MatMul']);
+    expect(checkModel(b.model)).toEqual([]);
+  });
+
+  it('raises opset 9 models to 13 for per-channel scales', async () => {
+    const model = mixedModel(9);
+    quantize(model, { mode: 'weights-int8' });
+    expect(model.opset()).toBe(13);
+    const runner = await createNodeRunner(encodeModel(model));
+    await runner.dispose();
+  });
+});
+
+describe('dynamic', () => {
+  it('emits the form onnxruntime fuses into DynamicQuantizeMatMul, and keeps convolutions float with the reason', async () => {
+    const model = mixedModel();
+    const result = quantize(model, { mode: 'dynamic' });
+    expect(result.quantized).toBe(3); // Gemm, MatMul, Gemm
+    expect(result.skipped.map((d) => [d.opType, d.code])).toEqual([
+      ['Conv', 'conv-kept-float'],
+      ['ConvTranspose', 'conv-kept-float'],
+    ]);
+    expect(result.notes[0]).toMatch(/Convolutions stay float in dynamic mode/);
+    expect(checkModel(model)).toEqual([]);
+    const seq = ops(model);
+    expect(seq.filter((o) => o === 'DynamicQuantizeLinear')).toHaveLength(3);
+    expect(seq.filter((o) => o === 'MatMulInteger')).toHaveLength(3);
+    // Gemm with a bias ends in Add(Mul(Cast(MatMulInteger), Mul(x_scale, w_scale)), bias).
+    const add = [...model.graph.nodes].find((n) => n.opType === 'Add')!;
+    expect(add.input(0)!.producer()!.opType).toBe('Mul');
+    expect(add.input(1)!.name).toBe('fc1_b');
+
+    // onnxruntime fuses each MatMul into one DynamicQuantizeMatMul when it loads the model.
+    const optimized = `${process.env.TMPDIR ?? '/tmp'}/lowbit-dyn-optimized-${process.pid}.onnx`;
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized });
+    await session.release();
+    const { readModelFile } = await import('../node/model-files.js');
+    const fused = ops(readModelFile(optimized).model);
+    expect(fused.filter((o) => o === 'DynamicQuantizeMatMul')).toHaveLength(3);
+    expect(fused).not.toContain('MatMulInteger');
+
+  });
+
+  it('computes what DynamicQuantizeLinear + integer MatMul define (checked against a JS simulation)', async () => {
+    // 7-bit weights (--reduce-range) so that no int8 kernel can saturate: on AVX2 without VNNI,
+    // u8×s8 pairs summed in 16 bits saturate with full-range weights, and the result would depend
+    // on the machine.
+    const w = randomFloats(16 * 12, 6, 0.3);
+    const build = () => {
+      const b = new GraphBuilder(13);
+      const x = b.input('x', DataType.FLOAT, [4, 16]);
+      b.output(b.op('MatMul', [x, b.initializer('w', float32Tensor([16, 12], w))]), DataType.FLOAT, [4, 12]);
+      return b.model;
+    };
+    const model = build();
+    quantize(model, { mode: 'dynamic', reduceRange: true });
+    const wq = typedData(model.graph.initializers.get('w_quantized')!.initializer!) as Int8Array;
+    const ws = toFloat32(model.graph.initializers.get('w_scale')!.initializer!);
+    expect(Math.max(...Array.from(wq, Math.abs))).toBeLessThanOrEqual(64);
+    const x = randomFloats(64, 1);
+    const out = Object.values(await runOnce(encodeModel(model), { x: { dtype: DataType.FLOAT, dims: [4, 16], data: x } }))[0]!.data as Float32Array;
+    // DynamicQuantizeLinear as the ONNX spec defines it, then the integer product and the two scales.
+    const lo = Math.min(0, ...x);
+    const hi = Math.max(0, ...x);
+    const xs = Math.fround((hi - lo) / 255);
+    const xz = Math.min(255, Math.max(0, roundHalfToEven(-lo / xs)));
+    const xq = Array.from(x, (v) => Math.min(255, Math.max(0, roundHalfToEven(Math.fround(v / xs)) + xz)));
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 12; j++) {
+        let acc = 0;
+        for (let k = 0; k < 16; k++) acc += (xq[i * 16 + k]! - xz) * wq[k * 12 + j]!;
+        expect(out[i * 12 + j]).toBeCloseTo(acc * Math.fround(xs * ws[j]!), 5);
+      }
+    }
+    // And close to float on these inputs.
+    const float = Object.values(await runOnce(encodeModel(build()), { x: { dtype: DataType.FLOAT, dims: [4, 16], data: x } }))[0]!.data as Float32Array;
+    const fidelity = new FidelityAccumulator();
+    fidelity.add(float, out);
+    expect(fidelity.result().cosine).toBeGreaterThan(0.999);
+  });
+});
+
+describe('every mode', () => {
+  it('is deterministic and records provenance', () => {
+    const a = mixedModel();
+    const b = mixedModel();
+    quantize(a, { mode: 'dynamic' });
+    quantize(b, { mode: 'dynamic' });
+    const bytes = encodeModel(a);
+    expect(Buffer.from(bytes).equals(Buffer.from(encodeModel(b)))).toBe(true);
+    const meta = Object.fromEntries(decodeModel(bytes).metadataProps);
+    expect(meta['lowbit.mode']).toBe('dynamic');
+    expect(meta['lowbit.version']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(JSON.parse(meta['lowbit.options']!)).toEqual({ mode: 'dynamic' });
+  });
+
+  it('refuses an already-quantized model, naming what is quantized', () => {
+    const model = mixedModel();
+    quantize(model, { mode: 'weights-int8' });
+    expect(() => quantize(model, { mode: 'dynamic' })).toThrow(/already quantized \(DequantizeLinear ×5\); lowbit does not quantize twice/);
+  });
+
+  it('says there is nothing to quantize, and leaves the model unchanged', () => {
+    const b = new GraphBuilder(13);
+    b.output(b.op('Relu', [b.input('x', DataType.FLOAT, [4])]), DataType.FLOAT, [4]);
+    const before = encodeModel(b.model);
+    const result = quantize(b.model, { mode: 'weights-int8' });
+    expect(result.noop).toBe(true);
+    expect(Buffer.from(encodeModel(b.model)).equals(Buffer.from(before))).toBe(true);
+  });
+
+  it('refuses an unknown mode', () => {
+    expect(() => quantize(mixedModel(), { mode: 'int3' as never })).toThrow(/unknown mode 'int3'/);
+  });
+
+  it('leaves attribute-typed tensors alone', () => {
+    const model = mixedModel();
+    quantize(model, { mode: 'weights-int8' });
+    for (const node of model.graph.nodes) for (const a of node.attributes.values()) expect(a.type).not.toBe(AttrType.TENSOR);
+  });
+});

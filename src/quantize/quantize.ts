@@ -1,0 +1,151 @@
+import type { Diagnostic } from '../diagnostics.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { DataType } from '../ir/dtype.js';
+import { checkModel, errorsOf } from '../ir/checker.js';
+import type { Model } from '../ir/model.js';
+import { summarizeModel } from '../inspect/summary.js';
+import { GraphCheckError, LowbitError, PassError } from '../errors.js';
+import { runPasses, type Pass } from '../passes/pass.js';
+import { topoSortPass } from '../passes/topo-sort.js';
+import { foldConstantCastsPass } from '../passes/fold-constant-casts.js';
+import { constantsToInitializersPass } from '../passes/constants-to-initializers.js';
+import { convertOpset } from '../passes/convert-opset/convert-opset.js';
+import { inferTypes } from '../passes/infer-types/infer-types.js';
+import { applyRules, type Rule, type RuleOutcome } from '../rules/rule.js';
+import { weightOnlyRule } from '../rules/weight-only.js';
+import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
+import { keepConvFloatRule } from '../rules/keep-conv-float.js';
+import { VERSION } from '../version.js';
+import { checkOptions, type QuantizeMode, type QuantizeOptions } from './options.js';
+import { WeightStore } from './weight-store.js';
+
+export interface QuantizeResult {
+  model: Model;
+  mode: QuantizeMode;
+  /** Nodes rewritten to a quantized form (for fp16: tensors and values converted). */
+  quantized: number;
+  /** Nodes left in float, each with the reason. */
+  skipped: Diagnostic[];
+  /** Things the user should know (clamped values, opset fallbacks). */
+  warnings: Diagnostic[];
+  /** Sentences about choices made (e.g. why convolutions stay float in dynamic mode). */
+  notes: string[];
+  /** True when there was nothing to quantize: the model is returned unchanged. */
+  noop: boolean;
+  /** Weight bytes before and after, for the weights the mode rewrote. */
+  weightBytes: { before: number; after: number };
+  timingsMs: Record<string, number>;
+}
+
+/**
+ * Quantize a model in memory. The model is rewritten in place and returned in the result; nothing
+ * here touches files or runs the model (verification is the caller's, see eval/verify.ts).
+ */
+export function quantize(model: Model, options: QuantizeOptions): QuantizeResult {
+  checkOptions(options);
+  const timings: Record<string, number> = {};
+  const time = <T>(label: string, fn: () => T): T => {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      timings[label] = (timings[label] ?? 0) + Math.round((performance.now() - start) * 10) / 10;
+    }
+  };
+  refuseQuantizedInput(model, options.mode);
+  const result =
+    options.mode === 'fp16'
+      ? time('fp16', () => quantizeFp16(model, options))
+      : quantizeWeights(model, options, time);
+  if (!result.noop) {
+    const errors = errorsOf(checkModel(model));
+    if (errors.length) throw new GraphCheckError(`quantization produced an invalid graph: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`, errors);
+    recordProvenance(model, options);
+  }
+  return { ...result, model, mode: options.mode, timingsMs: timings };
+}
+
+type Partial = Omit<QuantizeResult, 'model' | 'mode' | 'timingsMs'>;
+type Timer = <T>(label: string, fn: () => T) => T;
+
+function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): Partial {
+  const warnings: Diagnostic[] = [];
+  const notes: string[] = [];
+  const perTensor = options.perTensor ?? false;
+  time('prepare', () => runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass], { check: options.debug ?? false }));
+  // Per-axis DequantizeLinear needs opset 13; DynamicQuantizeLinear needs 11.
+  const needed = options.mode === 'dynamic' ? 11 : perTensor ? 10 : 13;
+  const settings = { dtype: options.symmetric === false ? DataType.UINT8 : DataType.INT8, symmetric: options.symmetric ?? true, perTensor, reduceRange: options.reduceRange ?? false } as const;
+  time('opset', () => raiseOpset(model, needed, options, settings, warnings));
+  time('infer-types', () => inferTypes(model));
+  const store = new WeightStore(model, { ...settings, perTensor: settings.perTensor || (model.opset() ?? 0) < 13 });
+
+  let outcome: RuleOutcome;
+  if (options.mode === 'weights-int8') {
+    outcome = time('rewrite', () => applyRules(model, [weightOnlyRule(options.gather ?? false)], { store }, { exclude: options.exclude ?? [] }));
+  } else {
+    const rules: Rule<{ model: Model; store: WeightStore }>[] = [dynamicMatMulRule, keepConvFloatRule];
+    outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
+    if (outcome.skipped.some((d) => d.code === 'conv-kept-float')) {
+      notes.push(
+        'Convolutions stay float in dynamic mode: measured in bench/dynamic-conv.mjs, ConvInteger and weight-only int8 Conv both run slower than float Conv on onnxruntime\'s CPU build. For CNNs, static int8 (`--mode int8 --calib …`) is the fast path.',
+      );
+    }
+  }
+  store.removeReplaced();
+  const quantized = Object.values(outcome.rewritten).reduce((a, b) => a + b, 0);
+  return {
+    quantized,
+    skipped: outcome.skipped,
+    warnings,
+    notes,
+    noop: quantized === 0,
+    weightBytes: { before: store.bytesBefore, after: store.bytesAfter },
+  };
+}
+
+function quantizeFp16(model: Model, options: QuantizeOptions): Partial {
+  runPasses(model, [topoSortPass], { check: options.debug ?? false });
+  throw new LowbitError('fp16 is being wired in', { code: 'mode-unavailable' });
+}
+
+/** Raise the default-domain opset when the quantized ops need it; fall back to per-tensor when conversion is refused. */
+function raiseOpset(model: Model, needed: number, options: QuantizeOptions, settings: { perTensor: boolean }, warnings: Diagnostic[]): void {
+  const current = model.opset() ?? 0;
+  if (current >= needed) return;
+  try {
+    convertOpset(model, needed);
+  } catch (error) {
+    if (!(error instanceof PassError)) throw error;
+    if (options.mode === 'weights-int8' && !settings.perTensor && current >= 10) {
+      warnings.push({ code: 'per-tensor-fallback', severity: 'warning', reason: `the model's opset ${current} could not be raised to 13 for per-channel scales (${error.message}); weights use one scale per tensor instead` });
+      return;
+    }
+    throw new LowbitError(`cannot quantize: the model's opset ${current} must be raised to ${needed} and ${error.message}`, { code: 'opset-unsupported', cause: error });
+  }
+}
+
+const QUANTIZED_FORMS: Record<string, string> = { 'weights-int8': 'weight', dynamic: 'dynamic', int8: 'static', int4: '4-bit' };
+
+/** Never quantize twice: a model with Q/DQ, integer or 4-bit ops is refused, naming what is there. */
+function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
+  if (mode === 'fp16') return;
+  const found = summarizeModel(model, 0).quantizedOps;
+  const list = Object.entries(found).map(([op, n]) => `${op} ×${n}`);
+  if (list.length) {
+    throw new LowbitError(
+      `the model is already quantized (${list.join(', ')}); lowbit does not quantize twice. For ${QUANTIZED_FORMS[mode]} quantization, turn it back to float first: lowbit convert MODEL -o MODEL-fp32.onnx --to fp32`,
+      { code: 'already-quantized' },
+    );
+  }
+}
+
+/** Record who made the model and how, in metadata_props, so a model says where it came from. */
+function recordProvenance(model: Model, options: QuantizeOptions): void {
+  const settings = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'debug').sort(([a], [b]) => a.localeCompare(b)));
+  model.setMetadata('lowbit.version', VERSION);
+  model.setMetadata('lowbit.mode', options.mode);
+  model.setMetadata('lowbit.options', JSON.stringify(settings));
+}
+
+export type { Pass };

@@ -1,0 +1,122 @@
+import { attr } from '../ir/attribute.js';
+import { DataType } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import type { Model } from '../ir/model.js';
+import { Node } from '../ir/node.js';
+import { DenseTensor } from '../ir/tensor/dense.js';
+import type { Tensor } from '../ir/tensor/tensor.js';
+import { toFloat32 } from '../ir/tensor/values.js';
+import type { Value } from '../ir/value.js';
+import { quantizeWeight, type QuantizedWeight } from '../quant/weights.js';
+
+export interface WeightSettings {
+  /** int8 symmetric (default) or uint8 asymmetric. */
+  dtype: DataType.INT8 | DataType.UINT8;
+  symmetric: boolean;
+  perTensor: boolean;
+  reduceRange: boolean;
+}
+
+/** Initializers that hold one quantized weight. */
+export interface QuantizedWeightValues {
+  q: Value;
+  scale: Value;
+  zeroPoint: Value;
+  /** Per-axis axis, or undefined for per-tensor. */
+  axis: number | undefined;
+  /** The float values the rewrite replaces (what dequantization gives back). */
+  weight: QuantizedWeight;
+}
+
+/**
+ * Quantizes each constant weight once, however many nodes read it, and makes its DequantizeLinear
+ * once: a shared weight is never duplicated. Keys are the weight Value plus the transform applied
+ * to it (a rule may need the weight transposed or scaled first).
+ */
+export class WeightStore {
+  private readonly quantized = new Map<string, QuantizedWeightValues>();
+  private readonly dequantized = new Map<string, Value>();
+  private readonly ids = new WeakMap<Value, number>();
+  private nextId = 0;
+  /** Float weights whose readers were all rewritten: removed at the end. */
+  readonly replaced = new Set<Value>();
+  bytesBefore = 0;
+  bytesAfter = 0;
+
+  constructor(
+    private readonly model: Model,
+    readonly settings: WeightSettings,
+  ) {}
+
+  /**
+   * The quantized form of `weight` along `axis` (ignored when per-tensor). `transform` names a
+   * change applied to the float values first (e.g. 'T' for a transposed Gemm weight) and
+   * `values` gives them; by default the weight's own values are used.
+   */
+  quantize(weight: Value, tensor: Tensor, axis: number | undefined, transform = '', values?: { data: Float32Array; dims: number[] }): QuantizedWeightValues {
+    const key = `${this.idOf(weight)}|${transform}|${this.settings.perTensor ? '' : axis}`;
+    const cached = this.quantized.get(key);
+    if (cached) return cached;
+    const data = values?.data ?? toFloat32(tensor);
+    const dims = values?.dims ?? [...tensor.dims];
+    const useAxis = this.settings.perTensor || dims.length === 0 ? undefined : axis;
+    const q = quantizeWeight(data, dims, {
+      dtype: this.settings.dtype,
+      symmetric: this.settings.symmetric,
+      reduceRange: this.settings.reduceRange,
+      ...(useAxis !== undefined ? { axis: useAxis } : {}),
+    });
+    const graph = weight.graph!;
+    const base = weight.name;
+    const scaleDims = useAxis === undefined ? [] : [q.scales.length];
+    const entry: QuantizedWeightValues = {
+      q: graph.addInitializer(this.model.freshName(`${base}_quantized`), DenseTensor.fromTyped(q.dtype, dims, q.values)),
+      scale: graph.addInitializer(this.model.freshName(`${base}_scale`), DenseTensor.fromTyped(DataType.FLOAT, scaleDims, q.scales)),
+      zeroPoint: graph.addInitializer(this.model.freshName(`${base}_zero_point`), DenseTensor.fromTyped(q.dtype, scaleDims, q.zeroPoints)),
+      axis: useAxis,
+      weight: q,
+    };
+    this.bytesBefore += data.byteLength;
+    this.bytesAfter += q.values.byteLength + q.scales.byteLength + q.zeroPoints.byteLength;
+    this.quantized.set(key, entry);
+    return entry;
+  }
+
+  /** A float value equal to the dequantized weight, from one DequantizeLinear at the top of the weight's graph. */
+  dequantize(weight: Value, tensor: Tensor, axis: number | undefined): Value {
+    const entry = this.quantize(weight, tensor, axis);
+    const key = entry.q.name;
+    const existing = this.dequantized.get(key);
+    if (existing) return existing;
+    const graph: Graph = weight.graph!;
+    const node = new Node({
+      opType: 'DequantizeLinear',
+      name: this.model.freshName(`${weight.name}_DequantizeLinear`),
+      inputs: [entry.q, entry.scale, entry.zeroPoint],
+      outputs: [this.model.freshName(`${weight.name}_dequantized`)],
+      ...(entry.axis !== undefined ? { attributes: { axis: attr.int(entry.axis) } } : {}),
+    });
+    node.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [...tensor.dims] };
+    const first = graph.nodes.first();
+    if (first) graph.insertBefore(first, node);
+    else graph.appendNode(node);
+    this.dequantized.set(key, node.output());
+    return node.output();
+  }
+
+  /** Remove the float weights nothing reads any more. */
+  removeReplaced(): void {
+    for (const weight of this.replaced) {
+      if (weight.uses().length === 0 && !weight.isGraphOutput() && weight.graph?.initializers.get(weight.name) === weight) weight.graph.removeInitializer(weight);
+    }
+  }
+
+  private idOf(v: Value): number {
+    let id = this.ids.get(v);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(v, id);
+    }
+    return id;
+  }
+}
