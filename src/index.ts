@@ -45,3 +45,4 @@ export { generateInputs } from './eval/inputs.js';
 export { parseNpy, encodeNpy } from './data/npy.js';
 export { parseNpz } from './data/npz.js';
 export type { SampleSource } from './data/samples.js';
+export { convertOpset, convertOpsetPass } from './passes/convert-opset/convert-opset.js';

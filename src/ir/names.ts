@@ -6,7 +6,8 @@ export class NameAllocator {
 
   static forModel(model: Model): NameAllocator {
     const names = new NameAllocator();
-    for (const graph of model.allGraphs()) {
+    const bodies = model.functions.flatMap((f) => [...f.body.allGraphs()]);
+    for (const graph of [...model.allGraphs(), ...bodies]) {
       names.takeAll(graph.inputs.map((v) => v.name));
       names.takeAll(graph.initializers.keys());
       names.takeAll(graph.sparseInitializers.keys());
