@@ -7,8 +7,12 @@ import { parseNpy } from '../data/npy.js';
 import { parseNpz } from '../data/npz.js';
 import { feedInputs, splitForInput, type SampleSource } from '../data/samples.js';
 import { UsageError } from '../errors.js';
+import { IMAGE_EXTENSIONS, imageFolderSource } from './images.js';
+import { parsePreprocess, type PreprocessSpec } from '../data/preprocess.js';
 
 export interface SourceOptions extends GenerateOptions {
+  /** How images are turned into tensors (image folders only). */
+  preprocess?: PreprocessSpec;
   /** Use at most this many samples. */
   limit?: number;
   /** For 'random': how many samples to make (default 8). */
@@ -16,8 +20,8 @@ export interface SourceOptions extends GenerateOptions {
 }
 
 /**
- * Open SOURCE as the CLI understands it: `random`, a folder of .npy files (one input), or a folder
- * of .npz files (keys = input names). Files are read one at a time, so memory stays flat however
+ * Open SOURCE as the CLI understands it: `random`, a folder of .npy files (one input), a folder
+ * of .npz files (keys = input names), or a folder of images (one image input, see --preprocess). Files are read one at a time, so memory stays flat however
  * many samples there are.
  */
 export function openSource(spec: string, model: Model, options: SourceOptions = {}): SampleSource {
@@ -31,10 +35,17 @@ export function openSource(spec: string, model: Model, options: SourceOptions = 
   }
   const npy = entries.filter((f) => extname(f) === '.npy');
   const npz = entries.filter((f) => extname(f) === '.npz');
-  if (npy.length && npz.length) throw new UsageError(`data source '${spec}' mixes .npy and .npz files; use one kind`, { code: 'bad-source' });
+  const images = entries.filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()));
+  const kinds = [npy, npz, images].filter((l) => l.length > 0).length;
+  if (kinds > 1) throw new UsageError(`data source '${spec}' mixes .npy, .npz and image files; use one kind`, { code: 'bad-source' });
   if (npz.length) return archiveSource(spec, npz, model, options);
   if (npy.length) return arraySource(spec, npy, model, options);
-  throw new UsageError(`data source '${spec}' has no .npy or .npz files`, { code: 'bad-source' });
+  if (images.length) {
+    const inputs = feedInputs(model);
+    if (inputs.length !== 1) throw new UsageError(`data source '${spec}' holds images, which feed one input, but the model has ${inputs.length} inputs; use .npz files keyed by input name`, { code: 'bad-source' });
+    return imageFolderSource(spec, images, inputs[0]!, options.preprocess ?? parsePreprocess(undefined), options.limit);
+  }
+  throw new UsageError(`data source '${spec}' has no .npy, .npz or image files`, { code: 'bad-source' });
 }
 
 function randomSource(model: Model, options: SourceOptions): SampleSource {
