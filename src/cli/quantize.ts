@@ -11,6 +11,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, printJson } from './format.js';
 import { parseDims, parseList, progressLine } from './args.js';
+import { parsePreprocess } from '../data/preprocess.js';
 
 export interface QuantizeCliOptions {
   output: string;
@@ -24,6 +25,7 @@ export interface QuantizeCliOptions {
   keepIoTypes?: string;
   fp16Block?: string;
   data?: string;
+  preprocess?: string;
   samples?: string;
   dim?: string;
   externalData?: boolean;
@@ -38,6 +40,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
   if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
   const dims = parseDims(cli.dim);
+  parsePreprocess(cli.preprocess); // bad specs fail before any work is done
   const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
 
   const loaded = readModelFile(path);
@@ -59,7 +62,12 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   let verify: (VerifyResult & { note?: string }) | undefined;
   if (cli.verify) {
     const model = readModelFile(path).model; // fresh float model: the quantizer rewrote the loaded one
-    const source = openSource(cli.data ?? 'random', model, { dims, ...(samples !== undefined ? { limit: samples } : {}), ...(cli.data ? {} : { randomCount: samples ?? 4 }) });
+    const source = openSource(cli.data ?? 'random', model, {
+      dims,
+      preprocess: parsePreprocess(cli.preprocess),
+      ...(samples !== undefined ? { limit: samples } : {}),
+      ...(cli.data ? {} : { randomCount: samples ?? 4 }),
+    });
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)));
     if (!cli.data) verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
   }
