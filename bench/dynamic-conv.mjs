@@ -48,7 +48,7 @@ function convIntegerModel() {
 
 const fp32 = encodeModel(floatModel());
 const weightOnly = floatModel();
-quantize(weightOnly, { mode: 'weights-int8' });
+await quantize(weightOnly, { mode: 'weights-int8' });
 const sessions = [await session(fp32), await session(encodeModel(weightOnly)), await session(encodeModel(convIntegerModel()))];
 const x = Float32Array.from({ length: C * H * H }, () => rand());
 const [f, w, ci] = await timeInterleaved(sessions, { x: tensor('float32', [1, C, H, H], x) }, { runs });

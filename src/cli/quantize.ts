@@ -45,7 +45,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 
   const loaded = readModelFile(path);
   say(`read ${path} (${formatBytes(loaded.bytes)})`);
-  const result = quantize(loaded.model, options);
+  const result = await quantize(loaded.model, options);
   if (result.noop) {
     const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
     if (cli.json) printJson({ mode: options.mode, input: { path, bytes: loaded.bytes }, output: null, quantized: 0, noop: true, message, skipped: result.skipped });

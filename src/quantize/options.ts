@@ -1,9 +1,10 @@
 import { UsageError } from '../errors.js';
+import type { Model } from '../ir/model.js';
 
 export const MODES = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'] as const;
 export type QuantizeMode = (typeof MODES)[number];
 /** Modes implemented in this version; the others are planned and refused with a clear message. */
-export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic'];
+export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic', 'int8'];
 
 export interface QuantizeOptions {
   mode: QuantizeMode;
@@ -23,6 +24,13 @@ export interface QuantizeOptions {
   fp16Block?: string[];
   /** Run the checker after each pass and name a pass that breaks the graph. */
   debug?: boolean;
+  /** int8: activation type (uint8 asymmetric by default, int8 symmetric). */
+  activations?: 'uint8' | 'int8';
+  /**
+   * int8: measures the range of each named tensor of the (prepared, float) model on calibration
+   * data. The Node layer builds one from a data source and onnxruntime (src/node/calibrator.ts).
+   */
+  calibrate?: (model: Model, tensors: string[]) => Promise<Map<string, { min: number; max: number }>>;
 }
 
 export function checkOptions(options: QuantizeOptions): void {

@@ -75,7 +75,7 @@ function withDequantizedWeights(quantized: Model, float: Model): Model {
 describe('weights-int8', () => {
   it('puts one DequantizeLinear per weight, per output channel, and computes exactly the float model with dequantized weights', async () => {
     const model = mixedModel();
-    const result = quantize(model, { mode: 'weights-int8' });
+    const result = await quantize(model, { mode: 'weights-int8' });
     expect(result.quantized).toBe(5);
     expect(checkModel(model)).toEqual([]);
     const dq = [...model.graph.nodes].filter((n) => n.opType === 'DequantizeLinear');
@@ -95,31 +95,31 @@ describe('weights-int8', () => {
     expect(maxRelativeDiff(actual[name]!.data as Float32Array, expected[name]!.data as Float32Array)).toBeLessThan(1e-5);
   });
 
-  it('quantizes a weight shared by two nodes once', () => {
+  it('quantizes a weight shared by two nodes once', async () => {
     const b = new GraphBuilder(13);
     const x = b.input('x', DataType.FLOAT, [2, 8]);
     const w = b.initializer('shared', float32Tensor([8, 8], randomFloats(64, 1)));
     const h = b.op('MatMul', [x, w]);
     b.output(b.op('MatMul', [h, w]), DataType.FLOAT, [2, 8]);
-    const result = quantize(b.model, { mode: 'weights-int8' });
+    const result = await quantize(b.model, { mode: 'weights-int8' });
     expect(result.quantized).toBe(2);
     expect(ops(b.model).filter((o) => o === 'DequantizeLinear')).toHaveLength(1);
     expect([...b.model.graph.initializers.keys()]).toEqual(['shared_quantized', 'shared_scale', 'shared_zero_point']);
   });
 
-  it('offers per-tensor and asymmetric uint8 weights', () => {
+  it('offers per-tensor and asymmetric uint8 weights', async () => {
     const perTensor = mixedModel();
-    quantize(perTensor, { mode: 'weights-int8', perTensor: true });
+    await quantize(perTensor, { mode: 'weights-int8', perTensor: true });
     const dq = [...perTensor.graph.nodes].filter((n) => n.opType === 'DequantizeLinear');
     expect(dq.every((n) => n.input(1)!.initializer!.size === 1 && n.getAttr('axis') === undefined)).toBe(true);
     const asym = mixedModel();
-    quantize(asym, { mode: 'weights-int8', symmetric: false });
+    await quantize(asym, { mode: 'weights-int8', symmetric: false });
     const zps = [...asym.graph.nodes].filter((n) => n.opType === 'DequantizeLinear').map((n) => n.input(2)!.initializer!);
     expect(zps.every((z) => z.dtype === DataType.UINT8)).toBe(true);
     expect(zps.some((z) => Array.from(typedData(z) as Uint8Array).some((v) => v !== 128 && v !== 0))).toBe(true);
   });
 
-  it('quantizes weights inside If branches and leaves excluded nodes with the reason', () => {
+  it('quantizes weights inside If branches and leaves excluded nodes with the reason', async () => {
     const b = new GraphBuilder(13);
     const x = b.input('x', DataType.FLOAT, [1, 4]);
     const cond = b.input('cond', DataType.BOOL, []);
@@ -134,7 +134,7 @@ describe('weights-int8', () => {
     };
     const y = b.op('If', [cond], { name: 'branch', attributes: { then_branch: attr.graph(branch('then', 1)), else_branch: attr.graph(branch('else', 2)) } });
     b.output(b.op('MatMul', [y, b.initializer('head', float32Tensor([4, 2], randomFloats(8, 3)))], { name: 'head_mm' }), DataType.FLOAT, [1, 2]);
-    const result = quantize(b.model, { mode: 'weights-int8', exclude: ['head_mm'] });
+    const result = await quantize(b.model, { mode: 'weights-int8', exclude: ['head_mm'] });
     expect(result.quantized).toBe(2);
     expect(result.skipped).toEqual([expect.objectContaining({ code: 'excluded', node: 'head_mm', opType: 'MatMul' })]);
     const ifNode = [...b.model.graph.nodes].find((n) => n.opType === 'If')!;
@@ -144,7 +144,7 @@ describe('weights-int8', () => {
 
   it('raises opset 9 models to 13 for per-channel scales', async () => {
     const model = mixedModel(9);
-    quantize(model, { mode: 'weights-int8' });
+    await quantize(model, { mode: 'weights-int8' });
     expect(model.opset()).toBe(13);
     const runner = await createNodeRunner(encodeModel(model));
     await runner.dispose();
@@ -154,7 +154,7 @@ describe('weights-int8', () => {
 describe('dynamic', () => {
   it('emits the form onnxruntime fuses into DynamicQuantizeMatMul, and keeps convolutions float with the reason', async () => {
     const model = mixedModel();
-    const result = quantize(model, { mode: 'dynamic' });
+    const result = await quantize(model, { mode: 'dynamic' });
     expect(result.quantized).toBe(3); // Gemm, MatMul, Gemm
     expect(result.skipped.map((d) => [d.opType, d.code])).toEqual([
       ['Conv', 'conv-kept-float'],
@@ -194,7 +194,7 @@ describe('dynamic', () => {
       return b.model;
     };
     const model = build();
-    quantize(model, { mode: 'dynamic', reduceRange: true });
+    await quantize(model, { mode: 'dynamic', reduceRange: true });
     const wq = typedData(model.graph.initializers.get('w_quantized')!.initializer!) as Int8Array;
     const ws = toFloat32(model.graph.initializers.get('w_scale')!.initializer!);
     expect(Math.max(...Array.from(wq, Math.abs))).toBeLessThanOrEqual(64);
@@ -222,11 +222,11 @@ describe('dynamic', () => {
 });
 
 describe('every mode', () => {
-  it('is deterministic and records provenance', () => {
+  it('is deterministic and records provenance', async () => {
     const a = mixedModel();
     const b = mixedModel();
-    quantize(a, { mode: 'dynamic' });
-    quantize(b, { mode: 'dynamic' });
+    await quantize(a, { mode: 'dynamic' });
+    await quantize(b, { mode: 'dynamic' });
     const bytes = encodeModel(a);
     expect(Buffer.from(bytes).equals(Buffer.from(encodeModel(b)))).toBe(true);
     const meta = Object.fromEntries(decodeModel(bytes).metadataProps);
@@ -235,28 +235,28 @@ describe('every mode', () => {
     expect(JSON.parse(meta['lowbit.options']!)).toEqual({ mode: 'dynamic' });
   });
 
-  it('refuses an already-quantized model, naming what is quantized', () => {
+  it('refuses an already-quantized model, naming what is quantized', async () => {
     const model = mixedModel();
-    quantize(model, { mode: 'weights-int8' });
-    expect(() => quantize(model, { mode: 'dynamic' })).toThrow(/already quantized \(DequantizeLinear ×5\); lowbit does not quantize twice/);
+    await quantize(model, { mode: 'weights-int8' });
+    await expect(quantize(model, { mode: 'dynamic' })).rejects.toThrow(/already quantized \(DequantizeLinear ×5\); lowbit does not quantize twice/);
   });
 
-  it('says there is nothing to quantize, and leaves the model unchanged', () => {
+  it('says there is nothing to quantize, and leaves the model unchanged', async () => {
     const b = new GraphBuilder(13);
     b.output(b.op('Relu', [b.input('x', DataType.FLOAT, [4])]), DataType.FLOAT, [4]);
     const before = encodeModel(b.model);
-    const result = quantize(b.model, { mode: 'weights-int8' });
+    const result = await quantize(b.model, { mode: 'weights-int8' });
     expect(result.noop).toBe(true);
     expect(Buffer.from(encodeModel(b.model)).equals(Buffer.from(before))).toBe(true);
   });
 
-  it('refuses an unknown mode', () => {
-    expect(() => quantize(mixedModel(), { mode: 'int3' as never })).toThrow(/unknown mode 'int3'/);
+  it('refuses an unknown mode', async () => {
+    await expect(quantize(mixedModel(), { mode: 'int3' as never })).rejects.toThrow(/unknown mode 'int3'/);
   });
 
-  it('leaves attribute-typed tensors alone', () => {
+  it('leaves attribute-typed tensors alone', async () => {
     const model = mixedModel();
-    quantize(model, { mode: 'weights-int8' });
+    await quantize(model, { mode: 'weights-int8' });
     for (const node of model.graph.nodes) for (const a of node.attributes.values()) expect(a.type).not.toBe(AttrType.TENSOR);
   });
 });

@@ -18,6 +18,7 @@ import { keepConvFloatRule } from '../rules/keep-conv-float.js';
 import { VERSION } from '../version.js';
 import { checkOptions, type QuantizeMode, type QuantizeOptions } from './options.js';
 import { WeightStore } from './weight-store.js';
+import { quantizeStatic } from './static/static.js';
 
 export interface QuantizeResult {
   model: Model;
@@ -41,7 +42,7 @@ export interface QuantizeResult {
  * Quantize a model in memory. The model is rewritten in place and returned in the result; nothing
  * here touches files or runs the model (verification is the caller's, see eval/verify.ts).
  */
-export function quantize(model: Model, options: QuantizeOptions): QuantizeResult {
+export async function quantize(model: Model, options: QuantizeOptions): Promise<QuantizeResult> {
   checkOptions(options);
   const timings: Record<string, number> = {};
   const time = <T>(label: string, fn: () => T): T => {
@@ -56,7 +57,9 @@ export function quantize(model: Model, options: QuantizeOptions): QuantizeResult
   const result =
     options.mode === 'fp16'
       ? time('fp16', () => quantizeFp16(model, options))
-      : quantizeWeights(model, options, time);
+      : options.mode === 'int8'
+        ? await quantizeStatic(model, options, time)
+        : quantizeWeights(model, options, time);
   if (!result.noop) {
     const errors = errorsOf(checkModel(model));
     if (errors.length) throw new GraphCheckError(`quantization produced an invalid graph: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`, errors);
@@ -65,8 +68,8 @@ export function quantize(model: Model, options: QuantizeOptions): QuantizeResult
   return { ...result, model, mode: options.mode, timingsMs: timings };
 }
 
-type Partial = Omit<QuantizeResult, 'model' | 'mode' | 'timingsMs'>;
-type Timer = <T>(label: string, fn: () => T) => T;
+export type Partial = Omit<QuantizeResult, 'model' | 'mode' | 'timingsMs'>;
+export type Timer = <T>(label: string, fn: () => T) => T;
 
 function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): Partial {
   const warnings: Diagnostic[] = [];
@@ -142,7 +145,7 @@ function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
 
 /** Record who made the model and how, in metadata_props, so a model says where it came from. */
 function recordProvenance(model: Model, options: QuantizeOptions): void {
-  const settings = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'debug').sort(([a], [b]) => a.localeCompare(b)));
+  const settings = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && typeof v !== 'function' && k !== 'debug').sort(([a], [b]) => a.localeCompare(b)));
   model.setMetadata('lowbit.version', VERSION);
   model.setMetadata('lowbit.mode', options.mode);
   model.setMetadata('lowbit.options', JSON.stringify(settings));

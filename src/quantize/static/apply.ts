@@ -1,0 +1,132 @@
+import type { Diagnostic } from '../../diagnostics.js';
+import { DataType } from '../../ir/dtype.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Model } from '../../ir/model.js';
+import { Node } from '../../ir/node.js';
+import { DenseTensor } from '../../ir/tensor/dense.js';
+import { toFloat32 } from '../../ir/tensor/values.js';
+import { Value } from '../../ir/value.js';
+import { outputChannelAxis } from '../../inspect/weights.js';
+import { quantRange } from '../../quant/qtypes.js';
+import { computeScaleZeroPoint } from '../../quant/scale-zero-point.js';
+import { quantizeWeight } from '../../quant/weights.js';
+import type { WeightStore } from '../weight-store.js';
+import type { Range } from './groups.js';
+import type { QdqPlan } from './plan.js';
+import { quantizeBias } from './bias.js';
+
+export interface ActivationParams {
+  scale: Value;
+  zeroPoint: Value;
+  scaleValue: number;
+}
+
+export interface ApplyResult {
+  quantizedNodes: number;
+  skipped: Diagnostic[];
+}
+
+/** Insert the Q/DQ pairs, weight DequantizeLinears and int32 biases that the plan calls for. */
+export function applyQdq(model: Model, plan: QdqPlan, measured: ReadonlyMap<string, Range>, activation: DataType.UINT8 | DataType.INT8, store: WeightStore): ApplyResult {
+  const skipped: Diagnostic[] = [];
+  const symmetric = activation === DataType.INT8;
+  const range = quantRange(activation, { symmetric });
+  const params = new Map<Value, ActivationParams>();
+  for (const [root, r] of plan.groups.groupRanges(measured)) {
+    const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, range, symmetric);
+    const name = model.freshName(`${root.name}_quant`);
+    params.set(root, {
+      scale: model.graph.addInitializer(`${name}_scale`, DenseTensor.fromTyped(DataType.FLOAT, [], new Float32Array([scale]))),
+      zeroPoint: model.graph.addInitializer(`${name}_zero_point`, zeroPointTensor(activation, zeroPoint)),
+      scaleValue: scale,
+    });
+  }
+  const paramsOf = (v: Value) => (plan.groups.has(v) ? params.get(plan.groups.find(v)) : undefined);
+
+  let quantizedNodes = 0;
+  for (const [node, spec] of plan.nodes) {
+    const where = { node: node.name || node.outputs[0]?.name || '', opType: node.opType };
+    const inputs = spec.kind === 'concat' ? node.inputs.map((_, i) => i) : spec.activations;
+    const missing = inputs.map((i) => node.input(i)).find((v) => v && !v.constTensor() && !paramsOf(v));
+    if (missing) {
+      skipped.push({ code: 'no-range', severity: 'warning', ...where, reason: `no calibrated range for '${missing.name}'; the node stays float` });
+      continue;
+    }
+    if (spec.weight !== undefined) quantizeWeightInput(node, spec.weight, spec.bias, paramsOf(node.input(0)!)!, store, model);
+    for (const i of inputs) {
+      const v = node.input(i);
+      if (v?.constTensor()) node.replaceInput(i, constantQdq(model, node.graph!, v, activation));
+    }
+    quantizedNodes++;
+  }
+  // One Q/DQ pair per quantized tensor, shared by all of its readers.
+  for (const tensor of plan.groups.members()) {
+    const p = paramsOf(tensor);
+    if (p) insertQdq(model, tensor, p);
+  }
+  return { quantizedNodes, skipped };
+}
+
+function zeroPointTensor(dtype: DataType.UINT8 | DataType.INT8, zp: number): DenseTensor {
+  return dtype === DataType.UINT8 ? DenseTensor.fromTyped(dtype, [], new Uint8Array([zp])) : DenseTensor.fromTyped(dtype, [], new Int8Array([zp]));
+}
+
+/** QuantizeLinear → DequantizeLinear after the tensor; its readers (graph outputs included) see the DQ output. */
+function insertQdq(model: Model, tensor: Value, p: ActivationParams): void {
+  const graph = tensor.graph!;
+  const base = tensor.name;
+  const q = new Node({ opType: 'QuantizeLinear', name: model.freshName(`${base}_QuantizeLinear`), inputs: [tensor, p.scale, p.zeroPoint], outputs: [model.freshName(`${base}_quantized`)] });
+  const dq = new Node({ opType: 'DequantizeLinear', name: model.freshName(`${base}_DequantizeLinear`), inputs: [q.output(), p.scale, p.zeroPoint], outputs: [model.freshName(`${base}_dequantized`)] });
+  q.output().type = { kind: 'tensor', elemType: (p.zeroPoint.initializer!.dtype) };
+  dq.output().type = tensor.type ? structuredClone(tensor.type) : { kind: 'tensor', elemType: DataType.FLOAT };
+  const producer = tensor.producer();
+  if (producer && producer.graph === graph) {
+    graph.insertAfter(producer, q);
+  } else {
+    const first = graph.nodes.first();
+    if (first) graph.insertBefore(first, q);
+    else graph.appendNode(q);
+  }
+  graph.insertAfter(q, dq);
+  for (const use of [...tensor.uses()]) if (use.node !== q) use.node.replaceInput(use.index, dq.output());
+  if (tensor.isGraphOutput()) {
+    // The model's interface keeps its output name: the DQ output takes it, the float tensor is renamed.
+    const outputName = tensor.name;
+    tensor.name = model.freshName(`${outputName}_float`);
+    dq.output().name = outputName;
+    graph.outputs = graph.outputs.map((v) => (v === tensor ? dq.output() : v));
+  }
+}
+
+/** Weight per output channel in int8, and the bias in int32 with scale s_x · s_w. */
+function quantizeWeightInput(node: Node, weightIndex: number, biasIndex: number | undefined, input: ActivationParams, store: WeightStore, model: Model): void {
+  const weight = node.input(weightIndex)!;
+  if (node.opType === 'MatMul' && !weight.constTensor()) return; // activation × activation: both Q/DQ'd as tensors
+  const tensor = weight.constTensor()!;
+  const axis = outputChannelAxis(node, tensor.dims.length);
+  node.replaceInput(weightIndex, store.dequantize(weight, tensor, axis));
+  store.replaced.add(weight);
+  const bias = biasIndex === undefined ? undefined : node.input(biasIndex);
+  const biasTensor = bias?.constTensor();
+  if (!bias || !biasTensor || biasTensor.dtype !== DataType.FLOAT) return;
+  const q = store.quantize(weight, tensor, axis);
+  node.replaceInput(biasIndex!, quantizeBias(model, node.graph!, bias, biasTensor, input.scaleValue, q.weight.scales));
+  store.replaced.add(bias);
+}
+
+/** A constant operand of Add/Mul/Where/Concat in the activations' type, per tensor, from its own min and max. */
+function constantQdq(model: Model, graph: Graph, value: Value, activation: DataType.UINT8 | DataType.INT8): Value {
+  const data = toFloat32(value.constTensor()!);
+  const q = quantizeWeight(data, [...value.constTensor()!.dims], { dtype: activation, symmetric: activation === DataType.INT8 });
+  const base = model.freshName(`${value.name}_quantized`);
+  const init = graph.addInitializer(base, DenseTensor.fromTyped(activation, [...value.constTensor()!.dims], q.values));
+  const scale = graph.addInitializer(`${base}_scale`, DenseTensor.fromTyped(DataType.FLOAT, [], q.scales));
+  const zp = graph.addInitializer(`${base}_zero_point`, zeroPointTensor(activation, q.zeroPoints[0]!));
+  const dq = new Node({ opType: 'DequantizeLinear', name: model.freshName(`${value.name}_DequantizeLinear`), inputs: [init, scale, zp], outputs: [model.freshName(`${value.name}_dequantized`)] });
+  dq.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [...value.constTensor()!.dims] };
+  const first = graph.nodes.first();
+  if (first) graph.insertBefore(first, dq);
+  else graph.appendNode(dq);
+  return dq.output();
+}
+

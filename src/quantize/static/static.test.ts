@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { attr } from '../../ir/attribute.js';
+import { GraphBuilder } from '../../ir/builder.js';
+import { DataType } from '../../ir/dtype.js';
+import { float32Tensor } from '../../ir/tensor/values.js';
+import { checkModel } from '../../ir/checker.js';
+import type { Model } from '../../ir/model.js';
+import { encodeModel } from '../../serde/encode.js';
+import { readModelFile } from '../../node/model-files.js';
+import { FidelityAccumulator } from '../../eval/metrics.js';
+import type { Feeds } from '../../runner/runner.js';
+import { quantize } from '../quantize.js';
+import { minMaxCalibrator } from '../../../test/helpers/minmax-calibrator.js';
+import { randomFloats, runOnce } from '../../../test/helpers/ort.js';
+
+/** A small segmentation-like net: conv+BN+relu, maxpool, conv+relu6, resize up, concat skip, conv, sigmoid. */
+function unetish(): Model {
+  const b = new GraphBuilder(13);
+  const x = b.input('x', DataType.FLOAT, [1, 3, 32, 32]);
+  const conv = (name: string, input: ReturnType<typeof b.input>, cin: number, cout: number, seed: number) =>
+    b.op('Conv', [input, b.initializer(`${name}_w`, float32Tensor([cout, cin, 3, 3], randomFloats(cout * cin * 9, seed, 0.4))), b.initializer(`${name}_b`, float32Tensor([cout], randomFloats(cout, seed + 1, 0.1)))], {
+      name,
+      attributes: { pads: attr.ints([1, 1, 1, 1]) },
+    });
+  const c1 = conv('c1', x, 3, 8, 1);
+  const bn = b.op('BatchNormalization', [c1, ...['g', 'beta', 'mean', 'var'].map((n, i) => b.initializer(`bn_${n}`, float32Tensor([8], Array.from(randomFloats(8, 10 + i, 0.5), (v) => (n === 'var' || n === 'g' ? 1 + Math.abs(v) : v)))))], { name: 'bn' });
+  const r1 = b.op('Relu', [bn], { name: 'r1' });
+  const p = b.op('MaxPool', [r1], { name: 'pool', attributes: { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) } });
+  const c2 = conv('c2', p, 8, 8, 3);
+  const r2 = b.op('Clip', [c2, b.initializer('zero', float32Tensor([], [0])), b.initializer('six', float32Tensor([], [6]))], { name: 'relu6' });
+  const up = b.op('Resize', [r2, null, b.initializer('scales', float32Tensor([4], [1, 1, 2, 2]))], { name: 'up', attributes: { mode: attr.string('nearest') } });
+  const cat = b.op('Concat', [up, r1], { name: 'cat', attributes: { axis: attr.int(1) } });
+  const c3 = conv('c3', cat, 16, 1, 5);
+  b.output(b.op('Sigmoid', [c3], { name: 'mask' }), DataType.FLOAT, [1, 1, 32, 32]);
+  return b.model;
+}
+
+const samples = (n: number, seed = 100): Feeds[] => Array.from({ length: n }, (_, i) => ({ x: { dtype: DataType.FLOAT, dims: [1, 3, 32, 32], data: randomFloats(3 * 32 * 32, seed + i) } }));
+const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
+
+describe('static int8 (QDQ)', () => {
+  it('folds BatchNormalization, absorbs Relu/Clip, shares scales through MaxPool/Resize/Concat, and keeps the output name', async () => {
+    const model = unetish();
+    const outputName = model.graph.outputs[0]!.name;
+    const result = await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(samples(4)) });
+    expect(checkModel(model)).toEqual([]);
+    expect(ops(model)).not.toContain('BatchNormalization');
+    expect(model.graph.outputs[0]!.name).toBe(outputName);
+    expect(model.graph.outputs[0]!.producer()!.opType).toBe('DequantizeLinear');
+    // Conv ×3, MaxPool, Resize, Concat, Sigmoid run quantized.
+    expect(result.quantized).toBe(7);
+    // Relu and Clip are kept in the graph (onnxruntime drops them) and their outputs are what is quantized.
+    const reluOut = [...model.graph.nodes].find((n) => n.name === 'r1')!.output();
+    expect(reluOut.uses().map((u) => u.node.opType)).toEqual(['QuantizeLinear']);
+    // MaxPool's output shares the Relu output's scale: same scale initializer.
+    const q = (v: { uses(): readonly { node: { opType: string; input(i: number): unknown } }[] }) => v.uses().find((u) => u.node.opType === 'QuantizeLinear')!.node;
+    const pool = [...model.graph.nodes].find((n) => n.name === 'pool')!.output();
+    expect(q(pool).input(1)).toBe(q(reluOut).input(1));
+    // Concat's inputs and output share one scale as well.
+    const cat = [...model.graph.nodes].find((n) => n.name === 'cat')!;
+    expect(q(cat.output()).input(1)).toBe(q(reluOut).input(1));
+    // Bias is int32.
+    const biasDq = [...model.graph.nodes].filter((n) => n.opType === 'DequantizeLinear' && n.input(0)!.initializer?.dtype === DataType.INT32);
+    expect(biasDq).toHaveLength(3);
+  });
+
+  it('gives outputs close to float, and onnxruntime turns it into int8 kernels', async () => {
+    const model = unetish();
+    await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(samples(8)) });
+    const test = samples(4, 500);
+    const acc = new FidelityAccumulator();
+    for (const feeds of test) {
+      const f = await runOnce(encodeModel(unetish()), feeds);
+      const q = await runOnce(encodeModel(model), feeds);
+      const name = model.graph.outputs[0]!.name;
+      acc.add(f[name]!.data as Float32Array, q[name]!.data as Float32Array);
+    }
+    expect(acc.result().cosine).toBeGreaterThan(0.99);
+
+    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-static-optimized-${process.pid}.onnx`;
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
+    await session.release();
+    const fused = ops(readModelFile(path).model);
+    expect(fused.filter((o) => o === 'QLinearConv')).toHaveLength(3);
+    expect(fused).not.toContain('Conv');
+    expect(fused).not.toContain('Relu');
+    expect(fused).toContain('QLinearSigmoid');
+  });
+});

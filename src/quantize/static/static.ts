@@ -1,0 +1,54 @@
+import type { Diagnostic } from '../../diagnostics.js';
+import { DataType } from '../../ir/dtype.js';
+import type { Model } from '../../ir/model.js';
+import { LowbitError } from '../../errors.js';
+import { runPasses } from '../../passes/pass.js';
+import { topoSortPass } from '../../passes/topo-sort.js';
+import { foldConstantCastsPass } from '../../passes/fold-constant-casts.js';
+import { constantsToInitializersPass } from '../../passes/constants-to-initializers.js';
+import { removeIdentityPass } from '../../passes/remove-identity.js';
+import { foldBatchNormPass } from '../../passes/fold-batchnorm.js';
+import { convertOpset } from '../../passes/convert-opset/convert-opset.js';
+import { inferTypes } from '../../passes/infer-types/infer-types.js';
+import type { QuantizeOptions } from '../options.js';
+import type { Partial, Timer } from '../quantize.js';
+import { WeightStore } from '../weight-store.js';
+import { applyQdq } from './apply.js';
+import { planQdq } from './plan.js';
+
+/**
+ * Static int8: weights int8 per channel, activations uint8 (or int8) with ranges measured on
+ * calibration data, in the QDQ form onnxruntime executes with int8 kernels.
+ */
+export async function quantizeStatic(model: Model, options: QuantizeOptions, time: Timer): Promise<Partial> {
+  const calibrate = options.calibrate;
+  if (!calibrate) throw new LowbitError('static int8 needs calibration data: give --calib SOURCE (a folder of .npy/.npz files or images, or random)', { code: 'no-calibration' });
+  const warnings: Diagnostic[] = [];
+  time('prepare', () =>
+    runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass, removeIdentityPass, foldBatchNormPass], { check: options.debug ?? false }),
+  );
+  if ((model.opset() ?? 0) < 13) time('opset', () => convertOpset(model, 13));
+  time('infer-types', () => inferTypes(model));
+  const plan = time('plan', () => planQdq(model, { exclude: new Set(options.exclude ?? []) }));
+
+  // Tensors inside subgraphs cannot be graph outputs, so they are not calibrated here.
+  const sources = plan.groups.sourceTensors();
+  const reachable = sources.filter((v) => v.graph === model.graph);
+  for (const v of sources.filter((s) => s.graph !== model.graph)) {
+    warnings.push({ code: 'subgraph-not-calibrated', severity: 'warning', value: v.name, reason: `'${v.name}' lives inside a subgraph, which calibration cannot observe yet; nodes that need it stay float` });
+  }
+  const measured = reachable.length ? await calibrate(model, reachable.map((v) => v.name)) : new Map();
+
+  const activation = options.activations === 'int8' ? DataType.INT8 : DataType.UINT8;
+  const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
+  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store));
+  store.removeReplaced();
+  return {
+    quantized: applied.quantizedNodes,
+    skipped: [...plan.skipped, ...applied.skipped],
+    warnings,
+    notes: [],
+    noop: applied.quantizedNodes === 0,
+    weightBytes: { before: store.bytesBefore, after: store.bytesAfter },
+  };
+}
