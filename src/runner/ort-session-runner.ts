@@ -1,0 +1,78 @@
+import type { InferenceSession, Tensor as OrtTensor, TypedTensor } from 'onnxruntime-common';
+import type { TypedArray } from '../ir/dtype.js';
+import { LowbitError, errorMessage } from '../errors.js';
+import type { Feeds, HostTensor, Runner, RunnerIO, RunnerOptions } from './runner.js';
+import { fromOrtType, toOrtType } from './ort-types.js';
+
+/** The parts of an onnxruntime module (node or web build) this adapter uses; both have the same API. */
+export interface OrtModule {
+  InferenceSession: { create(model: Uint8Array | string, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: string, data: TypedArray | string[], dims: readonly number[]) => OrtTensor;
+}
+
+export function sessionOptions(options: RunnerOptions): InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: options.optimization ?? 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    logSeverityLevel: 3,
+  };
+}
+
+export async function createSessionRunner(ort: OrtModule, source: string | Uint8Array, options: RunnerOptions, label: string): Promise<Runner> {
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(source, sessionOptions(options));
+  } catch (error) {
+    const file = typeof source === 'string' ? source : 'model';
+    throw new LowbitError(`${file}: ${label} cannot load it: ${errorMessage(error)}`, { code: 'runtime-load-failed', file, cause: error });
+  }
+  return new SessionRunner(ort, session, label);
+}
+
+/** An onnxruntime InferenceSession behind the Runner interface. */
+class SessionRunner implements Runner {
+  readonly inputs: RunnerIO[];
+  readonly outputs: RunnerIO[];
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly session: InferenceSession,
+    private readonly label: string,
+  ) {
+    this.inputs = describe(session.inputNames, session.inputMetadata);
+    this.outputs = describe(session.outputNames, session.outputMetadata);
+  }
+
+  async run(feeds: Feeds, outputNames?: string[]): Promise<Record<string, HostTensor>> {
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new this.ort.Tensor(toOrtType(t.dtype), t.data, t.dims);
+    let results: InferenceSession.OnnxValueMapType;
+    try {
+      results = outputNames ? await this.session.run(ortFeeds, outputNames) : await this.session.run(ortFeeds);
+    } catch (error) {
+      throw new LowbitError(`${this.label} failed to run the model: ${errorMessage(error)}`, { code: 'runtime-failed', cause: error });
+    }
+    const out: Record<string, HostTensor> = {};
+    for (const [name, value] of Object.entries(results)) {
+      const t = value as TypedTensor<'float32'>;
+      const dtype = fromOrtType(t.type);
+      if (dtype === undefined) throw new LowbitError(`output '${name}' has a type lowbit cannot read (${t.type})`, { code: 'runtime-type' });
+      out[name] = { dtype, dims: [...t.dims], data: t.data as TypedArray };
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function describe(names: readonly string[], metadata: readonly InferenceSession.ValueMetadata[]): RunnerIO[] {
+  return names.map((name, i) => {
+    const meta = metadata[i];
+    if (meta && meta.isTensor) {
+      return { name, dtype: fromOrtType(meta.type), dims: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)) };
+    }
+    return { name, dtype: undefined, dims: undefined };
+  });
+}
