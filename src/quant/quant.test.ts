@@ -148,3 +148,34 @@ describe('against onnxruntime', () => {
     expect(Math.max(...asym.values)).toBe(255);
   });
 });
+
+describe('quantizeWeight fast path', () => {
+  it('is bit-identical to quantizeLinear (float32 division) on a million values, ties included', () => {
+    const w = randomFloats(1 << 20, 77, 0.2);
+    // Row 0 (channel 0 along axis 0) gets values on and next to .5 ties of its scale; its largest
+    // value is pinned so that the scale stays what the ties were computed from.
+    const s0 = Math.fround((2 * 0.25) / 254);
+    w[1023] = 0.25;
+    for (let k = 0; k < 1000; k++) {
+      const tie = ((k % 201) - 100 + 0.5) * s0;
+      w[k] = Math.fround(k < 400 ? tie : k < 700 ? tie * (1 + 1e-7) : tie * (1 - 1e-7));
+    }
+    expect(quantizeWeight(w, [1024, 1024], { axis: 0 }).scales[0]).toBe(s0);
+    for (const [dims, axis] of [[[1024, 1024], 0], [[1024, 1024], 1], [[1024, 1024], undefined]] as const) {
+      for (const dtype of [DataType.INT8, DataType.UINT8] as const) {
+        const q = quantizeWeight(w, dims, { dtype, ...(axis !== undefined ? { axis } : {}) });
+        const range = quantRange(dtype, { symmetric: dtype === DataType.INT8 });
+        const ref = dtype === DataType.INT8 ? new Int8Array(w.length) : new Uint8Array(w.length);
+        const { outer, channels, inner } = axis === undefined ? { outer: 1, channels: 1, inner: w.length } : axisLayout(dims, axis);
+        for (let o = 0; o < outer; o++) {
+          for (let c = 0; c < channels; c++) {
+            const start = (o * channels + c) * inner;
+            if (inner === 1) quantizeLinear(w, q.scales[c]!, q.zeroPoints[c]!, range.qmin, range.qmax, ref, start, start + 1);
+            else quantizeLinear(w, q.scales[c]!, q.zeroPoints[c]!, range.qmin, range.qmax, ref, start, start + inner);
+          }
+        }
+        expect(Buffer.from(q.values.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+      }
+    }
+  });
+});

@@ -51,27 +51,37 @@ interface Layout {
   inner: number;
 }
 
+/**
+ * q = saturate(rint(float32(w / s)) + z), computed as rint(w · (1/s)) — a multiply instead of a
+ * divide — except within 1e-4 of a .5 tie, where the float32 quotient could round to the other
+ * side: there the exact form is used. Bit-identical to the reference (tested), about twice as fast.
+ * Valid for 8-bit ranges (|w/s| ≤ 256, where float32's half-ulp is far below 1e-4).
+ */
+function quantizeElement(w: number, scale: number, inv: number, zp: number, qmin: number, qmax: number): number {
+  const y = w * inv;
+  const frac = y - Math.floor(y);
+  const r = frac > 0.4999 && frac < 0.5001 ? Math.fround(w / scale) + ROUNDER - ROUNDER : y + ROUNDER - ROUNDER;
+  const q = r + zp;
+  return q < qmin ? qmin : q > qmax ? qmax : q;
+}
+
 function quantizeInto(values: Float32Array, { outer, channels, inner }: Layout, scales: Float64Array, zps: Float64Array, qmin: number, qmax: number, out: Int8Array | Uint8Array): void {
+  const inverse = scales.map((s) => 1 / s);
   if (inner === 1) {
     // Last axis (MatMul [K, N] per column): consecutive elements belong to consecutive channels.
     for (let o = 0; o < outer; o++) {
       const base = o * channels;
-      for (let c = 0; c < channels; c++) {
-        const q = Math.fround(values[base + c]! / scales[c]!) + ROUNDER - ROUNDER + zps[c]!;
-        out[base + c] = q < qmin ? qmin : q > qmax ? qmax : q;
-      }
+      for (let c = 0; c < channels; c++) out[base + c] = quantizeElement(values[base + c]!, scales[c]!, inverse[c]!, zps[c]!, qmin, qmax);
     }
     return;
   }
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
       const scale = scales[c]!;
+      const inv = inverse[c]!;
       const zp = zps[c]!;
       const base = (o * channels + c) * inner;
-      for (let i = base; i < base + inner; i++) {
-        const q = Math.fround(values[i]! / scale) + ROUNDER - ROUNDER + zp;
-        out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
-      }
+      for (let i = base; i < base + inner; i++) out[i] = quantizeElement(values[i]!, scale, inv, zp, qmin, qmax);
     }
   }
 }
