@@ -46,3 +46,6 @@ export { parseNpy, encodeNpy } from './data/npy.js';
 export { parseNpz } from './data/npz.js';
 export type { SampleSource } from './data/samples.js';
 export { convertOpset, convertOpsetPass } from './passes/convert-opset/convert-opset.js';
+export { convertToFloat16 } from './passes/fp16/convert-to-float16.js';
+export { findFloat16Overflow } from './passes/fp16/find-overflow.js';
+export { convertToFloat32, float32Pass } from './passes/to-fp32/convert-to-float32.js';

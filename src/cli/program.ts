@@ -4,6 +4,8 @@ import { VERSION } from '../version.js';
 import { inspectCommand } from './inspect.js';
 import { convertCommand } from './convert.js';
 import { quantizeCommand } from './quantize.js';
+import { evalCommand } from './eval.js';
+import { benchCommand } from './bench.js';
 import { AVAILABLE_MODES } from '../quantize/options.js';
 
 /** Build the command tree. Each command lives in its own file and calls the public API. */
@@ -30,6 +32,7 @@ function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'output ONNX file (never the input)')
     .addOption(new Option('--external-data', 'write tensors of 1 KiB or more to <output>.data').conflicts('inlineData'))
     .addOption(new Option('--inline-data', 'write every tensor inside the .onnx file (fails past 2 GiB)').conflicts('externalData'))
+    .option('--to <type>', 'fp32: turn float16 and quantized models (Q/DQ on weights, MatMulInteger, ConvInteger, uint8 Gather tables) back into float32')
     .option('--json', 'print one JSON object on stdout')
     .action(convertCommand);
 
@@ -44,7 +47,10 @@ function buildProgram(): Command {
     .option('--asymmetric', 'asymmetric uint8 weights')
     .option('--reduce-range', '7-bit weights, for processors without VNNI (u8×s8 products can saturate there)')
     .option('--exclude <names>', 'node names or op types to leave in float, comma-separated')
-    .option('--gather', 'weights-int8: also quantize Gather embedding tables')
+    .option('--gather', 'weights-int8: also quantize Gather embedding tables (dynamic does by default)')
+    .option('--no-gather', 'dynamic: leave Gather embedding tables in float')
+    .option('--keep-io-types <bool>', 'fp16: keep float32 model inputs and outputs (true, the default) or expose float16 (false)')
+    .option('--fp16-block <ops>', 'fp16: op types to keep in float32, comma-separated')
     .option('--data <source>', "inputs for verification: a folder of .npy (one input), .npz (keys = input names) or image files, or 'random'")
     .option('--preprocess <spec>', 'for image folders: resize=W[xH],mean=R/G/B,std=R/G/B,scale=S,layout=nchw|nhwc,channels=rgb|bgr,fit=fill|cover|contain')
     .option('--samples <n>', 'use at most N samples for verification (default: all, or 4 random ones)')
@@ -54,6 +60,37 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
     .option('--debug', 'check the graph after every pass and name the one that breaks it')
     .action(quantizeCommand);
+
+  program
+    .command('eval')
+    .description('run models over data in onnxruntime: labelled accuracy, fidelity against a float reference, per-layer SQNR')
+    .argument('<models...>', 'ONNX model files')
+    .requiredOption('--data <source>', "a folder of .npy (one input), .npz (keys = input names) or image files, or 'random'")
+    .option('--labels <file>', 'a .npy of integer labels, one per sample in source order: top-1, and top-5 from 10 classes')
+    .option('--scores-output <name>', 'the output holding class scores (default: the first shaped [rows, classes])')
+    .option('--reference <model>', 'float model to compare each model with, output by output')
+    .option('--per-layer', 'with --reference: SQNR of every shared node output, worst layers first, and the --exclude that fixes them')
+    .option('--per-layer-samples <n>', 'samples for --per-layer (default 4)')
+    .option('--preprocess <spec>', 'for image folders: resize=W[xH],mean=R/G/B,std=R/G/B,scale=S,layout=nchw|nhwc,channels=rgb|bgr,fit=fill|cover|contain')
+    .option('--samples <n>', 'use at most N samples')
+    .option('--dim <name=size,...>', 'sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128)')
+    .option('--threads <n>', 'onnxruntime intra-op threads')
+    .option('--report <file>', 'with one MODEL and --reference: write an HTML report (fidelity, per-layer SQNR, sizes, latency)')
+    .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
+    .action(evalCommand);
+
+  program
+    .command('bench')
+    .description('time models side by side in onnxruntime: warm-up, then interleaved runs; median, p10, p90 and ratio to the first')
+    .argument('<models...>', 'ONNX model files; the first is the baseline of the ratios')
+    .option('--threads <n>', "onnxruntime intra-op threads (default: onnxruntime's choice)")
+    .option('--runs <n>', 'timed runs per model (default 20)')
+    .option('--warmup <n>', 'untimed runs per model first (default 3)')
+    .option('--dim <name=size,...>', 'sizes for symbolic input dims (e.g. batch=1,sequence=128)')
+    .option('--data <source>', 'time on the first sample of this source instead of generated inputs')
+    .option('--preprocess <spec>', 'for image folders, as in eval')
+    .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
+    .action(benchCommand);
 
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

@@ -6,7 +6,10 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import type { QuantizeMode, QuantizeOptions } from '../quantize/options.js';
 import { verifyRunners, type VerifyResult } from '../eval/verify.js';
-import type { Runner } from '../runner/runner.js';
+import type { Feeds, Runner } from '../runner/runner.js';
+import type { Model } from '../ir/model.js';
+import type { SampleSource } from '../data/samples.js';
+import { findFloat16Overflow } from '../passes/fp16/find-overflow.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, printJson } from './format.js';
@@ -70,6 +73,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     });
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)));
     if (!cli.data) verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
+    if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
   }
   const report = {
     mode: options.mode,
@@ -96,7 +100,7 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
     candidate = await createNodeRunner(written.path);
   } catch (error) {
     await reference.dispose();
-    for (const file of [written.path, written.externalDataPath]) if (file && existsSync(file)) unlinkSync(file);
+    removeOutputs(written);
     throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${(error as Error).message}`, { code: 'output-does-not-load', cause: error });
   }
   try {
@@ -104,6 +108,30 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
   } finally {
     await Promise.all([reference.dispose(), candidate.dispose()]);
   }
+}
+
+/**
+ * fp16 verification: onnxruntime's CPU build computes fp16 ops in float32 between Casts, so an
+ * overflow hides from the outputs; look at every fp16 value instead, on the first sample.
+ */
+async function refuseOverflow(model: Model, source: SampleSource, written: WrittenModel): Promise<void> {
+  let first: Feeds | undefined;
+  for await (const feeds of source.samples()) {
+    first = feeds;
+    break;
+  }
+  if (!first) return;
+  const overflow = await findFloat16Overflow(model, first, (bytes) => createNodeRunner(bytes, { optimization: 'disabled' }));
+  if (!overflow) return;
+  removeOutputs(written);
+  throw new LowbitError(
+    `verification failed: ${overflow.opType} '${overflow.node}' produces ${overflow.infinities} infinite and ${overflow.nans} NaN values in float16 (output '${overflow.output}'); the output was removed. Keep it in float32 with --exclude ${overflow.node} (or --fp16-block ${overflow.opType})`,
+    { code: 'fp16-overflow', node: overflow.node, opType: overflow.opType },
+  );
+}
+
+function removeOutputs(written: WrittenModel): void {
+  for (const file of [written.path, written.externalDataPath]) if (file && existsSync(file)) unlinkSync(file);
 }
 
 function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
@@ -119,7 +147,7 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     ...(cli.asymmetric ? { symmetric: false } : cli.symmetric ? { symmetric: true } : {}),
     ...(cli.reduceRange ? { reduceRange: true } : {}),
     ...(cli.exclude ? { exclude: parseList(cli.exclude) } : {}),
-    ...(cli.gather ? { gather: true } : {}),
+    ...(cli.gather !== undefined ? { gather: cli.gather } : {}),
     ...(keepIoTypes !== undefined ? { keepIoTypes } : {}),
     ...(cli.fp16Block ? { fp16Block: parseList(cli.fp16Block) } : {}),
     ...(cli.debug ? { debug: true } : {}),

@@ -13,7 +13,7 @@ export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif
 /** Decode and resize one image to RGBA pixels with sharp (libvips): the well-kept tool for this. */
 export async function loadImagePixels(path: string, width: number, height: number, fit: PreprocessSpec['fit']): Promise<Uint8Array> {
   try {
-    const { data } = await sharp(path).removeAlpha().ensureAlpha().resize(width, height, { fit, kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(path).toColourspace('srgb').removeAlpha().ensureAlpha().resize(width, height, { fit, kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
     throw new DataFormatError(`${path}: cannot read the image: ${errorMessage(error)}`, { code: 'bad-image', file: path, cause: error });

@@ -4,7 +4,7 @@ import type { Model } from '../ir/model.js';
 export const MODES = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'] as const;
 export type QuantizeMode = (typeof MODES)[number];
 /** Modes implemented in this version; the others are planned and refused with a clear message. */
-export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic', 'int8'];
+export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic', 'fp16', 'int8'];
 
 export interface QuantizeOptions {
   mode: QuantizeMode;
@@ -16,7 +16,7 @@ export interface QuantizeOptions {
   reduceRange?: boolean;
   /** Node names or op types to leave in float. */
   exclude?: string[];
-  /** weights-int8: also quantize Gather embedding tables. */
+  /** Quantize Gather embedding tables (int8 weight-only): off by default in weights-int8, on in dynamic. */
   gather?: boolean;
   /** fp16: keep float32 model inputs and outputs (default true). */
   keepIoTypes?: boolean;

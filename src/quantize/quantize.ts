@@ -12,12 +12,15 @@ import { constantsToInitializersPass } from '../passes/constants-to-initializers
 import { convertOpset } from '../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../passes/infer-types/infer-types.js';
 import { applyRules, type Rule, type RuleOutcome } from '../rules/rule.js';
-import { weightOnlyRule } from '../rules/weight-only.js';
+import { WEIGHT_OPS, weightOnlyRule } from '../rules/weight-only.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
 import { keepConvFloatRule } from '../rules/keep-conv-float.js';
 import { VERSION } from '../version.js';
 import { checkOptions, type QuantizeMode, type QuantizeOptions } from './options.js';
 import { WeightStore } from './weight-store.js';
+import { convertToFloat16 } from '../passes/fp16/convert-to-float16.js';
+import { allTensors } from '../ir/walk.js';
+import { isFloatType } from '../ir/dtype.js';
 import { quantizeStatic } from './static/static.js';
 
 export interface QuantizeResult {
@@ -85,9 +88,10 @@ function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): P
 
   let outcome: RuleOutcome;
   if (options.mode === 'weights-int8') {
-    outcome = time('rewrite', () => applyRules(model, [weightOnlyRule(options.gather ?? false)], { store }, { exclude: options.exclude ?? [] }));
+    outcome = time('rewrite', () => applyRules(model, [weightOnlyRule(options.gather ? [...WEIGHT_OPS, 'Gather'] : WEIGHT_OPS)], { store }, { exclude: options.exclude ?? [] }));
   } else {
-    const rules: Rule<{ model: Model; store: WeightStore }>[] = [dynamicMatMulRule, keepConvFloatRule];
+    // Embedding tables are weights too, read by Gather: int8 with a DequantizeLinear, as the peer does.
+    const rules: Rule<{ model: Model; store: WeightStore }>[] = [dynamicMatMulRule, keepConvFloatRule, ...(options.gather === false ? [] : [weightOnlyRule(['Gather'])])];
     outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
     if (outcome.skipped.some((d) => d.code === 'conv-kept-float')) {
       notes.push(
@@ -109,7 +113,9 @@ function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): P
 
 function quantizeFp16(model: Model, options: QuantizeOptions): Partial {
   runPasses(model, [topoSortPass], { check: options.debug ?? false });
-  throw new LowbitError('fp16 is being wired in', { code: 'mode-unavailable' });
+  const before = floatPayloadBytes(model);
+  const r = convertToFloat16(model, { keepIoTypes: options.keepIoTypes ?? true, block: [...(options.fp16Block ?? []), ...(options.exclude ?? [])] });
+  return { quantized: r.converted, skipped: r.keptFloat, warnings: r.warnings, notes: [], noop: r.converted === 0, weightBytes: { before, after: floatPayloadBytes(model) } };
 }
 
 /** Raise the default-domain opset when the quantized ops need it; fall back to per-tensor when conversion is refused. */
@@ -152,3 +158,10 @@ function recordProvenance(model: Model, options: QuantizeOptions): void {
 }
 
 export type { Pass };
+
+/** Bytes of all float tensors (float32, float16, …): what fp16 halves. */
+function floatPayloadBytes(model: Model): number {
+  let total = 0;
+  for (const { tensor } of allTensors(model)) if (isFloatType(tensor.dtype)) total += tensor.byteLength;
+  return total;
+}

@@ -2,7 +2,12 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 
-/** Why a rule left a node alone: a stable code and words for people. */
+/**
+ * Why a rule left a node alone: a stable code and words for people. The code NOT_APPLICABLE means
+ * the node was never a candidate (e.g. a Gather that indexes a shape): it is not reported.
+ */
+export const NOT_APPLICABLE = 'not-applicable';
+
 export interface SkipReason {
   code: string;
   reason: string;
@@ -68,7 +73,7 @@ export function applyRules<Ctx>(model: Model, rules: readonly Rule<Ctx>[], ctx: 
         reasons = [];
         break;
       }
-      for (const r of reasons) outcome.skipped.push({ code: r.code, severity: 'info', ...where, reason: r.reason });
+      for (const r of reasons) if (r.code !== NOT_APPLICABLE) outcome.skipped.push({ code: r.code, severity: 'info', ...where, reason: r.reason });
     }
   }
   return outcome;

@@ -2,21 +2,24 @@ import { DataType, dtypeName } from '../ir/dtype.js';
 import type { Node } from '../ir/node.js';
 import { constantWeight, outputChannelAxis } from '../inspect/weights.js';
 import type { WeightStore } from '../quantize/weight-store.js';
-import type { Rule, SkipReason } from './rule.js';
+import { NOT_APPLICABLE, type Rule, type SkipReason } from './rule.js';
 
 export interface WeightOnlyContext {
   store: WeightStore;
 }
+
+export const WEIGHT_OPS = ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'] as const;
 
 /**
  * weights-int8: a constant float weight becomes int8 (or uint8) initializers and a
  * DequantizeLinear in front of its reader; the op itself still computes in float. Cuts weight
  * bytes about 4×; onnxruntime dequantizes once per run.
  */
-export function weightOnlyRule(withGather: boolean): Rule<WeightOnlyContext> {
+export function weightOnlyRule(opTypes: readonly string[]): Rule<WeightOnlyContext> {
+  const withGather = opTypes.includes('Gather');
   return {
     name: 'weight-only-int8',
-    opTypes: withGather ? ['Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'Gather'] : ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'],
+    opTypes,
     check(node: Node): SkipReason | undefined {
       return weightSkipReason(node, withGather);
     },
@@ -36,6 +39,9 @@ export function weightSkipReason(node: Node, withGather = false): SkipReason | u
   const value = node.input(index);
   if (!value) return { code: 'no-weight', reason: `input ${index} is absent` };
   const site = constantWeight(node, withGather);
+  if (!site && node.opType === 'Gather' && !value.constTensor()) {
+    return { code: NOT_APPLICABLE, reason: 'Gather reads computed data (shapes, activations), not an embedding table' };
+  }
   if (!site) {
     const tensor = value.initializer;
     if (tensor && value.isGraphInput()) return { code: 'weight-is-input', reason: `weight '${value.name}' is also a graph input, so callers may replace it; it is not constant` };

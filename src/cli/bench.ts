@@ -1,0 +1,73 @@
+import { readModelFile } from '../node/model-files.js';
+import { openSource } from '../node/data-sources.js';
+import { createNodeRunner } from '../runner/ort-node.js';
+import type { Runner } from '../runner/runner.js';
+import { dtypeName } from '../ir/dtype.js';
+import { parsePreprocess } from '../data/preprocess.js';
+import { feedsLabel } from '../data/samples.js';
+import { generateInputs } from '../eval/inputs.js';
+import { benchRunners, DEFAULT_RUNS, DEFAULT_WARMUP, type BenchResult, type BenchTarget } from '../eval/bench.js';
+import { firstSample } from '../eval/first-sample.js';
+import { parseDims, progressLine } from './args.js';
+import { parseCount, requireModelFiles } from './eval-args.js';
+import { printJson, table } from './format.js';
+
+export interface BenchCliOptions {
+  threads?: string;
+  runs?: string;
+  warmup?: string;
+  dim?: string;
+  data?: string;
+  preprocess?: string;
+  json?: boolean;
+}
+
+export async function benchCommand(models: string[], cli: BenchCliOptions): Promise<void> {
+  const threads = parseCount('--threads', cli.threads);
+  const runs = parseCount('--runs', cli.runs) ?? DEFAULT_RUNS;
+  const warmup = parseCount('--warmup', cli.warmup, 0) ?? DEFAULT_WARMUP;
+  const dims = parseDims(cli.dim);
+  const preprocess = parsePreprocess(cli.preprocess);
+  requireModelFiles(models);
+  const say = (line: string) => (!cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined);
+
+  const first = readModelFile(models[0]!).model;
+  const feeds = cli.data ? await firstSample(openSource(cli.data, first, { dims, preprocess, limit: 1 })) : generateInputs(first, { dims });
+  const inputs = cli.data ? `first sample of ${cli.data}` : 'generated from the first model\'s input shapes';
+  const opened: Runner[] = [];
+  let result: BenchResult;
+  try {
+    const targets: BenchTarget[] = [];
+    for (const path of models) {
+      const runner = await createNodeRunner(path, threads ? { threads } : {});
+      opened.push(runner);
+      targets.push({ name: path, runner });
+    }
+    say(`timing ${models.length} model(s) on ${feedsLabel(feeds)}: ${warmup} warm-up run(s), then ${runs} interleaved run(s) each`);
+    result = await benchRunners(targets, feeds, { runs, warmup, onProgress: (done, total) => say(progressLine('run', done, total)) });
+  } finally {
+    await Promise.all(opened.map((r) => r.dispose()));
+  }
+
+  const json = {
+    threads: threads ?? null,
+    runs: result.runs,
+    warmup: result.warmup,
+    inputs,
+    feeds: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { dtype: dtypeName(t.dtype), dims: t.dims }])),
+    models: result.models.map(({ name, ...timing }) => ({ path: name, ...timing })),
+  };
+  if (cli.json) printJson(json);
+  else process.stdout.write(renderText(result, threads, inputs));
+}
+
+function renderText(result: BenchResult, threads: number | undefined, inputs: string): string {
+  const rows = result.models.map((m, i) => [
+    m.name,
+    `${m.medianMs.toFixed(2)} ms`,
+    `${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} ms`,
+    i === 0 ? '1.00 (baseline)' : `${m.ratio.toFixed(2)} (${m.ratio <= 1 ? `${(1 / m.ratio).toFixed(2)}× faster` : `${m.ratio.toFixed(2)}× slower`})`,
+  ]);
+  const head = `median of ${result.runs} interleaved runs after ${result.warmup} warm-up, ${threads ? `${threads} thread(s)` : "onnxruntime's default threads"}, inputs ${inputs}`;
+  return `${head}\n${table([['model', 'median', 'p10–p90', 'time ratio to first'], ...rows])}\n`;
+}

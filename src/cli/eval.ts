@@ -1,0 +1,158 @@
+import { readModelFile } from '../node/model-files.js';
+import { openSource } from '../node/data-sources.js';
+import { createNodeRunner } from '../runner/ort-node.js';
+import type { Runner } from '../runner/runner.js';
+import { parsePreprocess } from '../data/preprocess.js';
+import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
+import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
+import { excludeCommand } from '../eval/exclude-command.js';
+import type { AccuracyResult } from '../eval/accuracy.js';
+import { formatAddedDb, formatDb } from '../eval/layer-ranking.js';
+import { UsageError } from '../errors.js';
+import { writeEvalReport } from '../report/gather.js';
+import { parseDims, progressLine } from './args.js';
+import { parseCount, readLabels, requireModelFiles } from './eval-args.js';
+import { printJson, table } from './format.js';
+
+export interface EvalCliOptions {
+  data: string;
+  labels?: string;
+  scoresOutput?: string;
+  reference?: string;
+  perLayer?: boolean;
+  perLayerSamples?: string;
+  dim?: string;
+  preprocess?: string;
+  samples?: string;
+  threads?: string;
+  report?: string;
+  json?: boolean;
+}
+
+/** Per-layer comparison runs both models once per group of values: a few samples rank layers well enough. */
+const DEFAULT_PER_LAYER_SAMPLES = 4;
+/** Rows of the per-layer table in text output; --json and the report carry them all. */
+const LAYERS_SHOWN = 15;
+
+interface PerLayerEntry extends PerLayerResult {
+  model: string;
+  reference: string;
+  command?: string;
+}
+
+export async function evalCommand(models: string[], cli: EvalCliOptions): Promise<void> {
+  const samples = parseCount('--samples', cli.samples);
+  const perLayerSamples = parseCount('--per-layer-samples', cli.perLayerSamples) ?? DEFAULT_PER_LAYER_SAMPLES;
+  const threads = parseCount('--threads', cli.threads);
+  const dims = parseDims(cli.dim);
+  const preprocess = parsePreprocess(cli.preprocess);
+  if (cli.perLayer && !cli.reference) throw new UsageError('--per-layer compares each model with its float twin: give it with --reference', { code: 'bad-option' });
+  if (cli.report && (!cli.reference || models.length !== 1)) throw new UsageError('--report describes one quantized model against its float model: give one MODEL and --reference', { code: 'bad-option' });
+  requireModelFiles([...(cli.reference ? [cli.reference] : []), ...models]);
+  const labels = cli.labels ? readLabels(cli.labels) : undefined;
+  const say = (line: string) => (!cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined);
+
+  // The source is shaped for the reference (or first) model: batch splitting follows its inputs.
+  const shaping = readModelFile(cli.reference ?? models[0]!).model;
+  const source = openSource(cli.data, shaping, { dims, preprocess, ...(samples !== undefined ? { limit: samples } : {}) });
+  const runnerOptions = threads ? { threads } : {};
+  const opened: Runner[] = [];
+  const open = async (path: string): Promise<EvalTarget> => {
+    const runner = await createNodeRunner(path, runnerOptions);
+    opened.push(runner);
+    return { name: path, runner };
+  };
+  let evaluation: EvaluationResult;
+  try {
+    const reference = cli.reference ? await open(cli.reference) : undefined;
+    const targets: EvalTarget[] = [];
+    for (const path of models) targets.push(await open(path));
+    evaluation = await evaluateRunners(targets, source, {
+      ...(labels ? { labels, labelsFile: cli.labels! } : {}),
+      ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}),
+      ...(reference ? { reference } : {}),
+      onProgress: (done, total) => say(progressLine('evaluating', done, total)),
+    });
+  } finally {
+    await Promise.all(opened.map((r) => r.dispose()));
+  }
+
+  const perLayer: PerLayerEntry[] = [];
+  if (cli.perLayer) {
+    for (const path of models) {
+      const candidate = readModelFile(path).model;
+      const result = await comparePerLayer(shaping, candidate, source, (bytes) => createNodeRunner(bytes, runnerOptions), {
+        samples: perLayerSamples,
+        onProgress: (done, total) => say(progressLine(`per-layer ${path}: group`, done, total)),
+      });
+      const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: cli.reference!, quantizedPath: path, metadata: candidate.metadataProps });
+      perLayer.push({ model: path, reference: cli.reference!, ...result, ...(command ? { command } : {}) });
+    }
+  }
+
+  if (cli.report) {
+    const written = await writeEvalReport(cli.report, {
+      floatPath: cli.reference!,
+      quantizedPath: models[0]!,
+      evaluation,
+      ...(perLayer[0] ? { perLayer: perLayer[0] } : {}),
+      source,
+      perLayerSamples,
+      ...(threads ? { threads } : {}),
+      progress: say,
+    });
+    say(`wrote report ${written}`);
+  }
+
+  if (cli.json) printJson(toJson(evaluation, perLayer, cli.report));
+  else process.stdout.write(renderText(evaluation, perLayer));
+}
+
+function toJson(evaluation: EvaluationResult, perLayer: PerLayerEntry[], report: string | undefined): unknown {
+  const model = (m: ModelEvaluation) => ({ path: m.name, ...(m.accuracy ? { accuracy: m.accuracy } : {}), ...(m.fidelity ? { fidelity: m.fidelity } : {}) });
+  return {
+    source: evaluation.source,
+    samples: evaluation.samples,
+    ...(evaluation.reference ? { reference: model(evaluation.reference) } : {}),
+    models: evaluation.models.map(model),
+    ...(perLayer.length ? { perLayer } : {}),
+    ...(report ? { report } : {}),
+  };
+}
+
+function renderText(evaluation: EvaluationResult, perLayer: PerLayerEntry[]): string {
+  const lines = [`evaluated on ${evaluation.samples} sample(s) from ${evaluation.source}`];
+  if (evaluation.reference) lines.push(`reference ${evaluation.reference.name}${accuracyText(evaluation.reference.accuracy)}`);
+  for (const m of evaluation.models) {
+    lines.push(`${m.name}${accuracyText(m.accuracy)}`);
+    for (const o of m.fidelity ?? []) {
+      const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${percent(o.top1Agreement)}` : '';
+      lines.push(`  vs reference, ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${formatDb(o.sqnrDb)}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${o.nonFinite ? `  NON-FINITE ${o.nonFinite}` : ''}`);
+    }
+  }
+  for (const p of perLayer) lines.push('', ...perLayerText(p));
+  return `${lines.join('\n')}\n`;
+}
+
+function accuracyText(a: AccuracyResult | undefined): string {
+  if (!a) return '';
+  const top5 = a.top5 !== undefined ? `  top-5 ${percent(a.top5)} (${a.correctTop5}/${a.labelled})` : '';
+  return `: top-1 ${percent(a.top1)} (${a.correctTop1}/${a.labelled})${top5}  [output '${a.output}', ${a.classes} classes]`;
+}
+
+function perLayerText(p: PerLayerEntry): string[] {
+  const rows = p.layers.slice(0, LAYERS_SHOWN).map((l) => [l.node || `(${l.value})`, l.opType, l.quantized ? 'yes' : '', formatDb(l.sqnrDb), formatAddedDb(l.addedSqnrDb)]);
+  const lines = [
+    `per-layer: ${p.model} against ${p.reference}, ${p.compared} node outputs on ${p.samples} sample(s), worst first (by the noise each node adds):`,
+    table([['node', 'op', 'quantized', 'SQNR', 'added by node'], ...rows]),
+  ];
+  if (p.layers.length > LAYERS_SHOWN) lines.push(`  … ${p.layers.length - LAYERS_SHOWN} more (use --json for all)`);
+  lines.push(`${p.suggestion.reason}.`);
+  if (p.command) lines.push('to leave the worst layers in float:', `  ${p.command}`);
+  if (p.suggestion.unnamed.length) lines.push(`(unnamed nodes that --exclude cannot name, by output value: ${p.suggestion.unnamed.join(', ')})`);
+  return lines;
+}
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,58 @@
+import { DataType } from '../../ir/dtype.js';
+import type { Model } from '../../ir/model.js';
+import type { Node } from '../../ir/node.js';
+import { DenseTensor } from '../../ir/tensor/dense.js';
+import { isFloatType } from '../../ir/dtype.js';
+import type { Value } from '../../ir/value.js';
+import { dequantizeTensor, type DequantizeParams } from './dequantize.js';
+
+/** A quantized constant and how to dequantize it: everything about it is constant. */
+export interface QuantizedConstant {
+  value: Value;
+  params: DequantizeParams;
+  /** The Values holding the scale and zero point, for caching and naming. */
+  scaleValue: Value;
+  zeroPointValue: Value | undefined;
+}
+
+/** A DequantizeLinear's operands when x, scale and zero point are all constants; else undefined. */
+export function constantDequantize(node: Node): QuantizedConstant | undefined {
+  const [x, scale, zeroPoint] = [node.input(0), node.input(1), node.input(2)];
+  return x?.constTensor() ? constantParams(x, scale, zeroPoint, node.attrInt('axis', 1), node.attrInt('block_size', 0)) : undefined;
+}
+
+/** Scale and zero point as a DequantizeParams when both are constants (the zero point may be absent). */
+export function constantParams(value: Value, scale: Value | undefined, zeroPoint: Value | undefined, axis: number, blockSize = 0): QuantizedConstant | undefined {
+  const scaleTensor = scale?.constTensor();
+  const zeroTensor = zeroPoint?.constTensor();
+  if (!scale || !scaleTensor || !isFloatType(scaleTensor.dtype) || (zeroPoint && !zeroTensor)) return undefined;
+  return { value, params: { scale: scaleTensor, zeroPoint: zeroTensor, axis, blockSize }, scaleValue: scale, zeroPointValue: zeroPoint };
+}
+
+/**
+ * Float32 initializers made from quantized weights, one per weight and quantization: a weight read
+ * by several integer ops is dequantized once. The new initializer lives in the weight's graph and
+ * is named after it without the quantizer's "_quantized" suffix.
+ */
+export class FloatWeights {
+  private readonly made = new Map<string, Value>();
+  /** How many float32 weights were made. */
+  count = 0;
+
+  constructor(private readonly model: Model) {}
+
+  get(q: QuantizedConstant, dims?: readonly number[]): Value {
+    const p = q.params;
+    const key = [q.value.name, q.scaleValue.name, q.zeroPointValue?.name ?? '', p.axis, p.blockSize ?? 0].join('\u0000');
+    let made = this.made.get(key);
+    if (!made) {
+      const tensor = q.value.constTensor()!;
+      const data = dequantizeTensor(tensor, p);
+      const name = this.model.freshName(q.value.name.replace(/_quantized$/, '') || 'dequantized');
+      made = q.value.graph!.addInitializer(name, DenseTensor.fromTyped(DataType.FLOAT, dims ?? [...tensor.dims], data));
+      this.made.set(key, made);
+      this.count++;
+    }
+    return made;
+  }
+}
