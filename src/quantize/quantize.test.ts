@@ -260,3 +260,34 @@ describe('every mode', () => {
     for (const node of model.graph.nodes) for (const a of node.attributes.values()) expect(a.type).not.toBe(AttrType.TENSOR);
   });
 });
+
+describe('embedding tables', () => {
+  it('are int8 per row and dequantized after the lookup, computing exactly the dequantized table', async () => {
+    const build = () => {
+      const b = new GraphBuilder(13);
+      const ids = b.input('ids', DataType.INT64, [1, 5]);
+      const table = b.initializer('table', float32Tensor([50, 8], randomFloats(400, 3)));
+      b.output(b.op('Gather', [table, ids]), DataType.FLOAT, [1, 5, 8]);
+      return b.model;
+    };
+    const model = build();
+    const result = await quantize(model, { mode: 'dynamic' });
+    expect(result.quantized).toBe(1);
+    expect(ops(model)).toEqual(['Gather', 'Cast', 'Gather', 'Mul']);
+    const q = typedData(model.graph.initializers.get('table_quantized')!.initializer!) as Int8Array;
+    const scales = toFloat32(model.graph.initializers.get('table_row_scales')!.initializer!);
+    const ids = BigInt64Array.from([0n, 7n, 49n, 7n, 3n]);
+    const out = Object.values(await runOnce(encodeModel(model), { ids: { dtype: DataType.INT64, dims: [1, 5], data: ids } }))[0]!.data as Float32Array;
+    const float = toFloat32(build().graph.initializers.get('table')!.initializer!);
+    ids.forEach((id, r) => {
+      for (let d = 0; d < 8; d++) {
+        const row = Number(id);
+        expect(out[r * 8 + d]).toBe(Math.fround(q[row * 8 + d]! * scales[row]!));
+        expect(Math.abs(out[r * 8 + d]! - float[row * 8 + d]!)).toBeLessThanOrEqual(scales[row]! / 2 + 1e-7);
+      }
+    });
+    const perTensor = build();
+    await quantize(perTensor, { mode: 'weights-int8', gather: true, perTensor: true });
+    expect(ops(perTensor)).toEqual(['Gather', 'DequantizeLinear']);
+  });
+});

@@ -12,9 +12,10 @@ import { constantsToInitializersPass } from '../passes/constants-to-initializers
 import { convertOpset } from '../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../passes/infer-types/infer-types.js';
 import { applyRules, type Rule, type RuleOutcome } from '../rules/rule.js';
-import { WEIGHT_OPS, weightOnlyRule } from '../rules/weight-only.js';
+import { weightOnlyRule } from '../rules/weight-only.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
 import { keepConvFloatRule } from '../rules/keep-conv-float.js';
+import { gatherQuantizedRule } from '../rules/gather-quantized.js';
 import { VERSION } from '../version.js';
 import { checkOptions, type QuantizeMode, type QuantizeOptions } from './options.js';
 import { WeightStore } from './weight-store.js';
@@ -88,10 +89,11 @@ function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): P
 
   let outcome: RuleOutcome;
   if (options.mode === 'weights-int8') {
-    outcome = time('rewrite', () => applyRules(model, [weightOnlyRule(options.gather ? [...WEIGHT_OPS, 'Gather'] : WEIGHT_OPS)], { store }, { exclude: options.exclude ?? [] }));
+    const rules: Rule<{ model: Model; store: WeightStore }>[] = [weightOnlyRule(), ...(options.gather ? [gatherQuantizedRule] : [])];
+    outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
   } else {
-    // Embedding tables are weights too, read by Gather: int8 with a DequantizeLinear, as the peer does.
-    const rules: Rule<{ model: Model; store: WeightStore }>[] = [dynamicMatMulRule, keepConvFloatRule, ...(options.gather === false ? [] : [weightOnlyRule(['Gather'])])];
+    // Embedding tables are weights too: int8, dequantized after the lookup.
+    const rules: Rule<{ model: Model; store: WeightStore }>[] = [dynamicMatMulRule, keepConvFloatRule, ...(options.gather === false ? [] : [gatherQuantizedRule])];
     outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
     if (outcome.skipped.some((d) => d.code === 'conv-kept-float')) {
       notes.push(

@@ -15,16 +15,15 @@ export const WEIGHT_OPS = ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'] as const;
  * DequantizeLinear in front of its reader; the op itself still computes in float. Cuts weight
  * bytes about 4×; onnxruntime dequantizes once per run.
  */
-export function weightOnlyRule(opTypes: readonly string[]): Rule<WeightOnlyContext> {
-  const withGather = opTypes.includes('Gather');
+export function weightOnlyRule(): Rule<WeightOnlyContext> {
   return {
     name: 'weight-only-int8',
-    opTypes,
+    opTypes: WEIGHT_OPS,
     check(node: Node): SkipReason | undefined {
-      return weightSkipReason(node, withGather);
+      return weightSkipReason(node);
     },
     rewrite(node: Node, ctx: WeightOnlyContext): void {
-      const site = constantWeight(node, withGather)!;
+      const site = constantWeight(node)!;
       const weight = node.input(site.inputIndex)!;
       const axis = outputChannelAxis(node, site.tensor.dims.length);
       node.replaceInput(site.inputIndex, ctx.store.dequantize(weight, site.tensor, axis));
