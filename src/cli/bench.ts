@@ -8,7 +8,8 @@ import { feedsLabel } from '../data/samples.js';
 import { generateInputs } from '../eval/inputs.js';
 import { benchRunners, DEFAULT_RUNS, DEFAULT_WARMUP, type BenchResult, type BenchTarget } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
-import { parseDims, progressLine } from './args.js';
+import { parseDims } from './args.js';
+import { createProgress } from '../util/progress.js';
 import { parseCount, requireModelFiles } from './eval-args.js';
 import { printJson, table } from './format.js';
 
@@ -29,7 +30,7 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   const dims = parseDims(cli.dim);
   const preprocess = parsePreprocess(cli.preprocess);
   requireModelFiles(models);
-  const say = (line: string) => (!cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined);
+  const quiet = cli.json === true && !process.stderr.isTTY;
 
   const first = readModelFile(models[0]!).model;
   const feeds = cli.data ? await firstSample(openSource(cli.data, first, { dims, preprocess, limit: 1 })) : generateInputs(first, { dims });
@@ -43,8 +44,9 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
       opened.push(runner);
       targets.push({ name: path, runner });
     }
-    say(`timing ${models.length} model(s) on ${feedsLabel(feeds)}: ${warmup} warm-up run(s), then ${runs} interleaved run(s) each`);
-    result = await benchRunners(targets, feeds, { runs, warmup, onProgress: (done, total) => say(progressLine('run', done, total)) });
+    const timing = createProgress({ label: `timing ${models.length} model(s) on ${feedsLabel(feeds)}`, unit: 'rounds', stream: process.stderr, silent: quiet });
+    result = await benchRunners(targets, feeds, { runs, warmup, onProgress: (done, total) => timing.update(done, total) });
+    timing.finish();
   } finally {
     await Promise.all(opened.map((r) => r.dispose()));
   }

@@ -10,7 +10,8 @@ import type { AccuracyResult } from '../eval/accuracy.js';
 import { formatAddedDb, formatDb } from '../eval/layer-ranking.js';
 import { UsageError } from '../errors.js';
 import { writeEvalReport } from '../report/gather.js';
-import { parseDims, progressLine } from './args.js';
+import { parseDims } from './args.js';
+import { createProgress } from '../util/progress.js';
 import { parseCount, readLabels, requireModelFiles } from './eval-args.js';
 import { printJson, table } from './format.js';
 
@@ -50,7 +51,9 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   if (cli.report && (!cli.reference || models.length !== 1)) throw new UsageError('--report describes one quantized model against its float model: give one MODEL and --reference', { code: 'bad-option' });
   requireModelFiles([...(cli.reference ? [cli.reference] : []), ...models]);
   const labels = cli.labels ? readLabels(cli.labels) : undefined;
-  const say = (line: string) => (!cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined);
+  const quiet = cli.json === true && !process.stderr.isTTY;
+  const say = (line: string) => (quiet ? undefined : process.stderr.write(`${line}\n`));
+  const progress = (label: string, unit: string) => createProgress({ label, unit, stream: process.stderr, silent: quiet });
 
   // The source is shaped for the reference (or first) model: batch splitting follows its inputs.
   const shaping = readModelFile(cli.reference ?? models[0]!).model;
@@ -67,12 +70,14 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
     const reference = cli.reference ? await open(cli.reference) : undefined;
     const targets: EvalTarget[] = [];
     for (const path of models) targets.push(await open(path));
+    const evaluating = progress('evaluating', 'samples');
     evaluation = await evaluateRunners(targets, source, {
       ...(labels ? { labels, labelsFile: cli.labels! } : {}),
       ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}),
       ...(reference ? { reference } : {}),
-      onProgress: (done, total) => say(progressLine('evaluating', done, total)),
+      onProgress: (done, total) => evaluating.update(done, total),
     });
+    evaluating.finish();
   } finally {
     await Promise.all(opened.map((r) => r.dispose()));
   }
@@ -81,10 +86,12 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   if (cli.perLayer) {
     for (const path of models) {
       const candidate = readModelFile(path).model;
+      const comparing = progress(`per-layer ${path}`, 'groups of values');
       const result = await comparePerLayer(shaping, candidate, source, (bytes) => createNodeRunner(bytes, runnerOptions), {
         samples: perLayerSamples,
-        onProgress: (done, total) => say(progressLine(`per-layer ${path}: group`, done, total)),
+        onProgress: (done, total) => comparing.update(done, total),
       });
+      comparing.finish();
       const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: cli.reference!, quantizedPath: path, metadata: candidate.metadataProps });
       perLayer.push({ model: path, reference: cli.reference!, ...result, ...(command ? { command } : {}) });
     }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { Feeds, HostTensor, Runner } from '../runner/runner.js';
+import { benchRunners, quantile, summarizeTimes } from './bench.js';
+
+/** A runner whose every run advances a fake clock by the next of its durations, and logs its name. */
+function fakeRunner(name: string, durations: number[], clock: { now: number }, log: string[]): Runner {
+  let i = 0;
+  return {
+    inputs: [],
+    outputs: [],
+    async run(): Promise<Record<string, HostTensor>> {
+      clock.now += durations[i++ % durations.length]!;
+      log.push(name);
+      return {};
+    },
+    async dispose() {},
+  };
+}
+
+const feeds: Feeds = {};
+
+describe('quantile', () => {
+  it('interpolates between the nearest ranks', () => {
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
+    expect(quantile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110], 0.1)).toBe(20);
+    expect(quantile([0, 10], 0.9)).toBe(9);
+    expect(quantile([7], 0.1)).toBe(7);
+  });
+
+  it('summarizes unsorted times', () => {
+    expect(summarizeTimes([5, 1, 3])).toEqual({ medianMs: 3, p10Ms: 1.4, p90Ms: 4.6, meanMs: 3, minMs: 1, maxMs: 5 });
+  });
+});
+
+describe('benchRunners', () => {
+  it('warms up, interleaves A B A B, and gives each model its median ratio to the first', async () => {
+    const clock = { now: 0 };
+    const log: string[] = [];
+    const a = fakeRunner('A', [10, 12, 11, 30, 10], clock, log);
+    const b = fakeRunner('B', [4, 5, 6, 4, 5], clock, log);
+    const result = await benchRunners([{ name: 'a', runner: a }, { name: 'b', runner: b }], feeds, { runs: 4, warmup: 1, clock: () => clock.now });
+    expect(log).toEqual(['A', 'B', 'A', 'B', 'A', 'B', 'A', 'B', 'A', 'B']);
+    // Warm-up took A's 10 and B's 4; timed: A 12, 11, 30, 10 and B 5, 6, 4, 5.
+    const [ta, tb] = result.models;
+    expect(ta).toMatchObject({ name: 'a', runs: 4, medianMs: 11.5, minMs: 10, maxMs: 30, meanMs: 63 / 4, ratio: 1 });
+    expect(tb).toMatchObject({ name: 'b', runs: 4, medianMs: 5, ratio: 5 / 11.5 });
+    expect(tb!.p10Ms).toBeCloseTo(4.3, 12);
+    expect(tb!.p90Ms).toBeCloseTo(5.7, 12);
+    expect(result).toMatchObject({ runs: 4, warmup: 1 });
+  });
+
+  it('refuses nonsense counts', async () => {
+    const runner = fakeRunner('A', [1], { now: 0 }, []);
+    await expect(benchRunners([{ name: 'a', runner }], feeds, { runs: 0 })).rejects.toThrow(/runs must be a whole number/);
+    await expect(benchRunners([], feeds)).rejects.toThrow(/at least one model/);
+  });
+});

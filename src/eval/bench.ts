@@ -1,0 +1,94 @@
+import type { Feeds, Runner } from '../runner/runner.js';
+import { UsageError } from '../errors.js';
+
+export interface BenchTarget {
+  name: string;
+  runner: Runner;
+}
+
+export interface BenchOptions {
+  /** Timed runs per model (default 20). */
+  runs?: number;
+  /** Untimed runs per model first, so one-time costs (allocation, kernel choice) stay out (default 3). */
+  warmup?: number;
+  /** Milliseconds from some fixed point; tests pass a fake clock. */
+  clock?: () => number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Latency of one model, in milliseconds; `ratio` is its median over the first model's median. */
+export interface ModelTiming {
+  name: string;
+  runs: number;
+  medianMs: number;
+  p10Ms: number;
+  p90Ms: number;
+  meanMs: number;
+  minMs: number;
+  maxMs: number;
+  ratio: number;
+}
+
+export interface BenchResult {
+  runs: number;
+  warmup: number;
+  models: ModelTiming[];
+}
+
+export const DEFAULT_RUNS = 20;
+export const DEFAULT_WARMUP = 3;
+
+/**
+ * Time every model on the same feeds. After the warm-up, runs are interleaved across the models
+ * (A B A B …) rather than done model by model, so that drift on a shared machine (other jobs,
+ * clock changes, thermal limits) falls on all of them alike and their ratios stay comparable.
+ */
+export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options: BenchOptions = {}): Promise<BenchResult> {
+  const runs = options.runs ?? DEFAULT_RUNS;
+  const warmup = options.warmup ?? DEFAULT_WARMUP;
+  if (targets.length === 0) throw new UsageError('give at least one model to bench', { code: 'no-models' });
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`runs must be a whole number of at least 1, got ${runs}`, { code: 'bad-option' });
+  if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`warm-up must be a whole number, got ${warmup}`, { code: 'bad-option' });
+  const clock = options.clock ?? (() => performance.now());
+  for (let w = 0; w < warmup; w++) for (const t of targets) await t.runner.run(feeds);
+  const times = targets.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < targets.length; i++) {
+      const start = clock();
+      await targets[i]!.runner.run(feeds);
+      times[i]!.push(clock() - start);
+    }
+    options.onProgress?.(r + 1, runs);
+  }
+  const stats = times.map(summarizeTimes);
+  const base = stats[0]!.medianMs;
+  return {
+    runs,
+    warmup,
+    models: targets.map((t, i) => ({ name: t.name, runs, ...stats[i]!, ratio: stats[i]!.medianMs / base })),
+  };
+}
+
+export function summarizeTimes(times: readonly number[]): Omit<ModelTiming, 'name' | 'runs' | 'ratio'> {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    medianMs: quantile(sorted, 0.5),
+    p10Ms: quantile(sorted, 0.1),
+    p90Ms: quantile(sorted, 0.9),
+    meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    minMs: sorted[0]!,
+    maxMs: sorted[sorted.length - 1]!,
+  };
+}
+
+/**
+ * The q-quantile of sorted values, interpolating linearly between the two nearest ranks (numpy's
+ * default), so the median of an even count is the mean of the middle two.
+ */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) throw new RangeError('no values');
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
+}

@@ -1,0 +1,53 @@
+/**
+ * The exact command that re-quantizes a model with the suggested layers left in float. A model
+ * made by lowbit records its mode and options in metadata_props (quantize.ts, recordProvenance), so
+ * the command repeats them and adds the new names to any --exclude already given; for a model made
+ * by another tool only the --exclude part can be said.
+ */
+
+export interface ExcludeCommandInput {
+  /** Node names to leave in float. */
+  exclude: readonly string[];
+  floatPath: string;
+  quantizedPath: string;
+  /** The quantized model's metadata_props. */
+  metadata: readonly (readonly [string, string])[];
+}
+
+/** Recorded option → command-line flag, for the options that change what quantize emits. */
+const FLAGS: Record<string, (value: unknown) => string[]> = {
+  perTensor: (v) => (v ? ['--per-tensor'] : []),
+  symmetric: (v) => (v === false ? ['--asymmetric'] : []),
+  reduceRange: (v) => (v ? ['--reduce-range'] : []),
+  gather: (v) => (v ? ['--gather'] : []),
+  keepIoTypes: (v) => (typeof v === 'boolean' ? ['--keep-io-types', String(v)] : []),
+  fp16Block: (v) => (Array.isArray(v) && v.length ? ['--fp16-block', v.join(',')] : []),
+};
+
+/** `--exclude a,b` alone, or the whole `lowbit quantize …` line when the model says how it was made. */
+export function excludeCommand(input: ExcludeCommandInput): string | undefined {
+  if (input.exclude.length === 0) return undefined;
+  const meta = new Map(input.metadata);
+  const mode = meta.get('lowbit.mode');
+  const recorded = parseOptions(meta.get('lowbit.options'));
+  const previous = Array.isArray(recorded.exclude) ? recorded.exclude.map(String) : [];
+  const exclude = ['--exclude', [...new Set([...previous, ...input.exclude])].join(',')];
+  if (!mode) return exclude.map(shellWord).join(' ');
+  const flags = Object.entries(recorded).flatMap(([key, value]) => FLAGS[key]?.(value) ?? []);
+  return ['lowbit', 'quantize', input.floatPath, '-o', input.quantizedPath, '--mode', mode, ...flags, ...exclude].map(shellWord).join(' ');
+}
+
+function parseOptions(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {}; // metadata written by hand or by another version: fall back to the flags we know
+  }
+}
+
+/** Quote a word for POSIX shells only when it needs it, so plain node names stay readable. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
