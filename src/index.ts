@@ -49,3 +49,9 @@ export { convertOpset, convertOpsetPass } from './passes/convert-opset/convert-o
 export { convertToFloat16 } from './passes/fp16/convert-to-float16.js';
 export { findFloat16Overflow } from './passes/fp16/find-overflow.js';
 export { convertToFloat32, float32Pass } from './passes/to-fp32/convert-to-float32.js';
+export { evaluateRunners } from './eval/evaluate.js';
+export { benchRunners } from './eval/bench.js';
+export { comparePerLayer } from './eval/per-layer.js';
+export { excludeCommand } from './eval/exclude-command.js';
+export { renderReport, REPORT_SECTIONS } from './report/render.js';
+export { formatBytes } from './util/format-bytes.js';

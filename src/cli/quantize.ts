@@ -10,6 +10,7 @@ import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
 import { findFloat16Overflow } from '../passes/fp16/find-overflow.js';
+import { writeQuantizeReport } from '../report/gather.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, printJson } from './format.js';
@@ -33,6 +34,7 @@ export interface QuantizeCliOptions {
   dim?: string;
   externalData?: boolean;
   verify: boolean;
+  report?: string;
   json?: boolean;
   debug?: boolean;
 }
@@ -75,6 +77,20 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     if (!cli.data) verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
   }
+  if (cli.report) {
+    await writeQuantizeReport(cli.report, {
+      floatPath: path,
+      quantizedPath: written.path,
+      result,
+      ...(verify ? { verify } : {}),
+      ...(cli.data ? { data: cli.data } : {}),
+      preprocess: parsePreprocess(cli.preprocess),
+      dims,
+      ...(samples !== undefined ? { samples } : {}),
+      progress: say,
+    });
+    say(`wrote report ${cli.report}`);
+  }
   const report = {
     mode: options.mode,
     input: { path, bytes: loaded.bytes },
@@ -86,6 +102,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     notes: result.notes,
     weightBytes: result.weightBytes,
     ...(verify ? { verify } : {}),
+    ...(cli.report ? { report: cli.report } : {}),
     timingsMs: result.timingsMs,
   };
   if (cli.json) printJson(report);

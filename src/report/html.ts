@@ -41,17 +41,6 @@ export function chart(id: string, config: unknown, heightPx: number): string {
   return `<div class="chart" style="height:${heightPx}px"><canvas id="${id}" data-chart="${id}-config" role="img"></canvas></div>\n<script type="application/json" id="${id}-config">${scriptJson(config)}</script>`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
 
 export function formatDbHtml(db: number): string {
   if (db === Infinity) return '∞ (exact)';

@@ -2,7 +2,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { ReportData, ModelCard } from './report-data.js';
 import type { AccuracyResult } from '../eval/accuracy.js';
 import { bytesChart, latencyChart, perLayerChart } from './charts.js';
-import { chart, escapeHtml, formatBytes, formatDbHtml, htmlTable, percent, section, unavailable } from './html.js';
+import { chart, escapeHtml, formatDbHtml, htmlTable, percent, section, unavailable } from './html.js';
+import { formatBytes } from '../util/format-bytes.js';
 
 /** Rows of the worst-layers table under the chart; the chart shows every layer. */
 const WORST_LAYERS_LISTED = 20;
