@@ -55,3 +55,5 @@ export { comparePerLayer } from './eval/per-layer.js';
 export { excludeCommand } from './eval/exclude-command.js';
 export { renderReport, REPORT_SECTIONS } from './report/render.js';
 export { formatBytes } from './util/format-bytes.js';
+export * from './calib/index.js';
+export { createProgress } from './util/progress.js';

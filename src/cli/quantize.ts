@@ -11,6 +11,9 @@ import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
 import { findFloat16Overflow } from '../passes/fp16/find-overflow.js';
 import { writeQuantizeReport } from '../report/gather.js';
+import { nodeCalibrator } from '../node/calibrator.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/create-observer.js';
+import { createProgress } from '../util/progress.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, printJson } from './format.js';
@@ -29,6 +32,10 @@ export interface QuantizeCliOptions {
   keepIoTypes?: string;
   fp16Block?: string;
   data?: string;
+  calib?: string;
+  calibMethod?: string;
+  percentile?: string;
+  activations?: string;
   preprocess?: string;
   samples?: string;
   dim?: string;
@@ -50,6 +57,8 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 
   const loaded = readModelFile(path);
   say(`read ${path} (${formatBytes(loaded.bytes)})`);
+  if (options.mode === 'int8') options.calibrate = calibratorFor(cli, loaded.model, dims, samples, Boolean(cli.json));
+  else if (cli.calib) throw new UsageError(`--calib is for --mode int8 (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   const result = await quantize(loaded.model, options);
   if (result.noop) {
     const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
@@ -67,14 +76,16 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   let verify: (VerifyResult & { note?: string }) | undefined;
   if (cli.verify) {
     const model = readModelFile(path).model; // fresh float model: the quantizer rewrote the loaded one
-    const source = openSource(cli.data ?? 'random', model, {
+    const dataSpec = cli.data ?? cli.calib;
+    const source = openSource(dataSpec ?? 'random', model, {
       dims,
       preprocess: parsePreprocess(cli.preprocess),
       ...(samples !== undefined ? { limit: samples } : {}),
-      ...(cli.data ? {} : { randomCount: samples ?? 4 }),
+      ...(dataSpec ? {} : { randomCount: samples ?? 4 }),
     });
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)));
-    if (!cli.data) verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
+    if (!dataSpec || dataSpec === 'random') verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
+    else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
   }
   if (cli.report) {
@@ -127,6 +138,23 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
   }
 }
 
+/** int8: calibration from --calib through onnxruntime-node, with a progress line on stderr. */
+function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): NonNullable<QuantizeOptions['calibrate']> {
+  if (!cli.calib) throw new UsageError('--mode int8 needs calibration data: --calib SOURCE (a folder of .npy/.npz files or images, or random)', { code: 'no-calibration' });
+  const method = (cli.calibMethod ?? 'minmax') as CalibrationMethod;
+  if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--calib-method must be one of ${CALIBRATION_METHODS.join(', ')}, got '${cli.calibMethod}'`, { code: 'bad-option' });
+  const percentile = cli.percentile === undefined ? undefined : Number(cli.percentile);
+  if (cli.calib === 'random') process.stderr.write('warning: calibrating on random inputs: activation ranges will not match real data; give real samples with --calib\n');
+  const source = openSource(cli.calib, model, { dims, preprocess: parsePreprocess(cli.preprocess), ...(samples !== undefined ? { limit: samples } : {}), randomCount: samples ?? 8 });
+  const progress = createProgress({ label: 'calibrating', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+  return nodeCalibrator(source, {
+    method,
+    ...(percentile !== undefined ? { percentile } : {}),
+    ...(samples !== undefined ? { maxSamples: samples } : {}),
+    onProgress: (p) => progress.update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(p.groups && p.groups > 1 ? { note: `group ${p.group}/${p.groups}` } : {}) }),
+  });
+}
+
 /**
  * fp16 verification: onnxruntime's CPU build computes fp16 ops in float32 between Casts, so an
  * overflow hides from the outputs; look at every fp16 value instead, on the first sample.
@@ -168,7 +196,14 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     ...(keepIoTypes !== undefined ? { keepIoTypes } : {}),
     ...(cli.fp16Block ? { fp16Block: parseList(cli.fp16Block) } : {}),
     ...(cli.debug ? { debug: true } : {}),
+    ...(cli.activations ? { activations: activationType(cli.activations) } : {}),
   };
+}
+
+function activationType(text: string): 'uint8' | 'int8' {
+  if (text === 'uint8' || text === 'int8') return text;
+  if (text === 'int16') throw new UsageError('--activations int16 is not available in this version yet (uint8 and int8 are)', { code: 'bad-option' });
+  throw new UsageError(`--activations must be uint8 or int8, got '${text}'`, { code: 'bad-option' });
 }
 
 function noopReason(result: QuantizeResult): string {

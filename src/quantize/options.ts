@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { Model } from '../ir/model.js';
+import type { Diagnostic } from '../diagnostics.js';
 
 export const MODES = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'] as const;
 export type QuantizeMode = (typeof MODES)[number];
@@ -30,7 +31,15 @@ export interface QuantizeOptions {
    * int8: measures the range of each named tensor of the (prepared, float) model on calibration
    * data. The Node layer builds one from a data source and onnxruntime (src/node/calibrator.ts).
    */
-  calibrate?: (model: Model, tensors: string[]) => Promise<Map<string, { min: number; max: number }>>;
+  calibrate?: (model: Model, tensors: string[]) => Promise<CalibrationOutcome>;
+}
+
+export interface CalibrationOutcome {
+  ranges: Map<string, { min: number; max: number }>;
+  /** Samples the ranges were measured on. */
+  samples?: number;
+  /** Tensors that got no range, with the reason. */
+  warnings?: Diagnostic[];
 }
 
 export function checkOptions(options: QuantizeOptions): void {

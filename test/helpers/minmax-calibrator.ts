@@ -9,7 +9,7 @@ import { runOnce } from './ort.js';
  * The simplest possible calibrator, for tests: run the float model once per sample with every
  * wanted tensor as an output, and take the exact min and max. An oracle independent of src/calib.
  */
-export function minMaxCalibrator(samples: Feeds[]): (model: Model, tensors: string[]) => Promise<Map<string, { min: number; max: number }>> {
+export function minMaxCalibrator(samples: Feeds[]): (model: Model, tensors: string[]) => Promise<{ ranges: Map<string, { min: number; max: number }> }> {
   return async (model, tensors) => {
     const copy = decodeModel(encodeModel(model));
     const byName = new Map<string, Value>();
@@ -36,6 +36,6 @@ export function minMaxCalibrator(samples: Feeds[]): (model: Model, tensors: stri
         ranges.set(name, prior ? { min: Math.min(prior.min, min), max: Math.max(prior.max, max) } : { min, max });
       }
     }
-    return ranges;
+    return { ranges };
   };
 }

@@ -27,6 +27,9 @@ export interface PlanOptions {
   exclude: ReadonlySet<string>;
 }
 
+/** Ops that read only a tensor's shape, never its values: nothing degrades when they see a DQ output. */
+const READS_NO_VALUES = new Set(['Shape', 'Size']);
+
 export function planQdq(model: Model, options: PlanOptions): QdqPlan {
   const plan: QdqPlan = { nodes: new Map(), absorbed: new Set(), groups: new TensorGroups(), skipped: [] };
   for (const graph of model.allGraphs()) planGraph(graph, plan, options);
@@ -41,7 +44,7 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
     const where = { node: node.name || node.outputs[0]?.name || '', opType: node.opType };
     if (!spec) {
       // An op with no int8 kernel that reads quantized tensors runs in float between DQ and Q: say so.
-      if (node.inputs.some((v) => v && groups.has(v)) && !ABSORBABLE.has(node.opType)) {
+      if (node.inputs.some((v) => v && groups.has(v)) && !ABSORBABLE.has(node.opType) && !READS_NO_VALUES.has(node.opType)) {
         plan.skipped.push({ code: 'no-int8-kernel', severity: 'info', ...where, reason: `onnxruntime has no int8 kernel for ${node.domain ? `${node.domain}.` : ''}${node.opType}; it runs in float` });
       }
       continue;
@@ -53,8 +56,9 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
     const activations = spec.kind === 'concat' ? node.inputs.map((_, i) => i) : spec.activations;
     const notFloat = activations.map((i) => node.input(i)).find((v) => v && isTensorType(v.type) && v.type.elemType !== DataType.FLOAT);
     if (notFloat) {
+      // Integer data (shape arithmetic) was never a candidate; only a weighted op is worth a word.
       const t = notFloat.type as { elemType: DataType };
-      plan.skipped.push({ code: 'not-float', severity: 'info', ...where, reason: `input '${notFloat.name}' is ${dtypeName(t.elemType)}, not float32` });
+      if (spec.kind === 'compute') plan.skipped.push({ code: 'not-float', severity: 'info', ...where, reason: `input '${notFloat.name}' is ${dtypeName(t.elemType)}, not float32` });
       continue;
     }
     if (spec.kind === 'passthrough') {

@@ -10,7 +10,7 @@ import { removeIdentityPass } from '../../passes/remove-identity.js';
 import { foldBatchNormPass } from '../../passes/fold-batchnorm.js';
 import { convertOpset } from '../../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../../passes/infer-types/infer-types.js';
-import type { QuantizeOptions } from '../options.js';
+import type { CalibrationOutcome, QuantizeOptions } from '../options.js';
 import type { Partial, Timer } from '../quantize.js';
 import { WeightStore } from '../weight-store.js';
 import { applyQdq } from './apply.js';
@@ -31,13 +31,11 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   time('infer-types', () => inferTypes(model));
   const plan = time('plan', () => planQdq(model, { exclude: new Set(options.exclude ?? []) }));
 
-  // Tensors inside subgraphs cannot be graph outputs, so they are not calibrated here.
-  const sources = plan.groups.sourceTensors();
-  const reachable = sources.filter((v) => v.graph === model.graph);
-  for (const v of sources.filter((s) => s.graph !== model.graph)) {
-    warnings.push({ code: 'subgraph-not-calibrated', severity: 'warning', value: v.name, reason: `'${v.name}' lives inside a subgraph, which calibration cannot observe yet; nodes that need it stay float` });
-  }
-  const measured = reachable.length ? await calibrate(model, reachable.map((v) => v.name)) : new Map();
+  // Only group sources need a range: tensors that share a scale with another take it from there.
+  const sources = plan.groups.sourceTensors().map((v) => v.name);
+  const calibration: CalibrationOutcome = sources.length ? await calibrate(model, sources) : { ranges: new Map() };
+  warnings.push(...(calibration.warnings ?? []));
+  const measured = calibration.ranges;
 
   const activation = options.activations === 'int8' ? DataType.INT8 : DataType.UINT8;
   const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
