@@ -55,23 +55,23 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   parsePreprocess(cli.preprocess); // bad specs fail before any work is done
   const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
 
-  const loaded = readModelFile(path);
-  say(`read ${path} (${formatBytes(loaded.bytes)})`);
-  if (options.mode === 'int8') options.calibrate = calibratorFor(cli, loaded.model, dims, samples, Boolean(cli.json));
-  else if (cli.calib) throw new UsageError(`--calib is for --mode int8 (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
-  const result = await quantize(loaded.model, options);
-  if (result.noop) {
-    const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
-    if (cli.json) printJson({ mode: options.mode, input: { path, bytes: loaded.bytes }, output: null, quantized: 0, noop: true, message, skipped: result.skipped });
-    else process.stdout.write(`${message}\n`);
-    return;
+  if (options.mode !== 'int8' && cli.calib) throw new UsageError(`--calib is for --mode int8 (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
+  const calibrate = options.mode === 'int8' ? memoized(calibratorFor(cli, readModelFile(path).model, dims, samples, Boolean(cli.json))) : undefined;
+  let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say);
+  if (!attempt) return;
+  // onnxruntime 1.30 can fail to load a fused model: in silero VAD it cannot fuse the residual Adds
+  // inside If branches into QLinearAdd. Keep the node it names in float with float inputs — and at
+  // the first failure inside a subgraph, every Add and Mul in subgraphs — and try again (at most 3 times).
+  for (let retry = 0; cli.verify && options.mode === 'int8' && retry < 3; retry++) {
+    const node = await fusionFailure(attempt.written.path);
+    if (!node) break;
+    const inSubgraphs = binaryOpsInSubgraphs(path);
+    const widen = inSubgraphs.includes(node) && !(options.isolate ?? []).includes(inSubgraphs[0]!);
+    say(`onnxruntime cannot load the fused model at node '${node}'; keeping ${widen ? 'the Adds and Muls inside subgraphs' : 'it'} in float and quantizing again`);
+    options.isolate = [...new Set([...(options.isolate ?? []), ...(widen ? inSubgraphs : [node])])];
+    attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say))!;
   }
-  const written = writeModelFile(loaded.model, cli.output, {
-    externalData: cli.externalData ? 'always' : 'auto',
-    inputHadExternalData: loaded.externalFiles.length > 0,
-    protect: [path, ...loaded.externalFiles],
-  });
-  say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
+  const { loaded, result, written } = attempt;
 
   let verify: (VerifyResult & { note?: string }) | undefined;
   if (cli.verify) {
@@ -118,6 +118,62 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   };
   if (cli.json) printJson(report);
   else process.stdout.write(renderReport(report, result));
+}
+
+/** Read, quantize and write; undefined (after saying so) when there is nothing to quantize. */
+async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: QuantizeOptions, say: (line: string) => void) {
+  const loaded = readModelFile(path);
+  say(`read ${path} (${formatBytes(loaded.bytes)})`);
+  const result = await quantize(loaded.model, options);
+  if (result.noop) {
+    const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
+    if (cli.json) printJson({ mode: options.mode, input: { path, bytes: loaded.bytes }, output: null, quantized: 0, noop: true, message, skipped: result.skipped });
+    else process.stdout.write(`${message}\n`);
+    return undefined;
+  }
+  const written = writeModelFile(loaded.model, cli.output, {
+    externalData: cli.externalData ? 'always' : 'auto',
+    inputHadExternalData: loaded.externalFiles.length > 0,
+    protect: [path, ...loaded.externalFiles],
+  });
+  say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
+  return { loaded, result, written };
+}
+
+/** Names of the Add and Mul nodes inside subgraphs of the model at `path`. */
+function binaryOpsInSubgraphs(path: string): string[] {
+  const names: string[] = [];
+  for (const graph of readModelFile(path).model.allGraphs()) {
+    if (graph.owner) for (const n of graph.nodes) if ((n.opType === 'Add' || n.opType === 'Mul') && n.name) names.push(n.name);
+  }
+  return names;
+}
+
+/** The node onnxruntime names when a fusion leaves it with a duplicate node name, if that is why loading fails. */
+async function fusionFailure(modelPath: string): Promise<string | undefined> {
+  try {
+    await (await createNodeRunner(modelPath)).dispose();
+    return undefined;
+  } catch (error) {
+    return /two nodes with same node name \((.+?)\)/.exec((error as Error).message)?.[1];
+  }
+}
+
+/** Calibrate each tensor once, however many times quantization is retried. */
+function memoized(calibrate: NonNullable<QuantizeOptions['calibrate']>): NonNullable<QuantizeOptions['calibrate']> {
+  const ranges = new Map<string, { min: number; max: number }>();
+  let samples: number | undefined;
+  return async (model, tensors) => {
+    const missing = tensors.filter((t) => !ranges.has(t));
+    const warnings = [];
+    if (missing.length) {
+      const outcome = await calibrate(model, missing);
+      for (const [name, r] of outcome.ranges) ranges.set(name, r);
+      samples = outcome.samples;
+      warnings.push(...(outcome.warnings ?? []));
+    }
+    return { ranges: new Map(tensors.filter((t) => ranges.has(t)).map((t) => [t, ranges.get(t)!])), ...(samples !== undefined ? { samples } : {}), warnings };
+  };
 }
 
 /** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */

@@ -1,11 +1,15 @@
 import { UsageError } from '../errors.js';
 import type { Model } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics.js';
+import type { GptqOptions } from '../quant/gptq.js';
+import type { HqqOptions } from '../quant/hqq.js';
+import type { Int4Calibration } from './int4/hessians.js';
+import { int4Settings, type Int4Format, type Int4Method } from './int4/settings.js';
 
 export const MODES = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'] as const;
 export type QuantizeMode = (typeof MODES)[number];
 /** Modes implemented in this version; the others are planned and refused with a clear message. */
-export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic', 'fp16', 'int8'];
+export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'];
 
 export interface QuantizeOptions {
   mode: QuantizeMode;
@@ -25,6 +29,13 @@ export interface QuantizeOptions {
   fp16Block?: string[];
   /** Run the checker after each pass and name a pass that breaks the graph. */
   debug?: boolean;
+  /**
+   * int8: node names that keep float inputs (not even a DequantizeLinear in front), so that
+   * onnxruntime cannot fuse them. A workaround for onnxruntime 1.30, which in rare subgraph cases
+   * (silero VAD) fails to load a model after fusing a residual Add ("two nodes with same node
+   * name"); the CLI retries with the named node isolated.
+   */
+  isolate?: string[];
   /** int8: activation type (uint8 asymmetric by default, int8 symmetric). */
   activations?: 'uint8' | 'int8';
   /**
@@ -32,6 +43,22 @@ export interface QuantizeOptions {
    * data. The Node layer builds one from a data source and onnxruntime (src/node/calibrator.ts).
    */
   calibrate?: (model: Model, tensors: string[]) => Promise<CalibrationOutcome>;
+  /** int4: rows along K (the input dimension) that share a scale; a power of two ≥ 16 (default 32). */
+  blockSize?: number;
+  /** int4: round to nearest (default), hqq (scale and zero fitted per block, no data) or gptq (needs int4Calibration). */
+  int4Method?: Int4Method;
+  /** int4: com.microsoft MatMulNBits (default) or standard ONNX: opset-21 blocked DequantizeLinear + MatMul. */
+  int4Format?: Int4Format;
+  /** int4 nbits: MatMulNBits accuracy_level 0–4 (4: int8 activations, fastest on CPU); left out by default. */
+  accuracyLevel?: number;
+  /** int4: also quantize Gather tables to 4 or 8 bits (com.microsoft GatherBlockQuantized); off by default. */
+  gatherBits?: 4 | 8;
+  /** int4 gptq: calibration samples and a runtime that computes each layer's input statistics. */
+  int4Calibration?: Int4Calibration;
+  /** int4 hqq: tuning (see quant/hqq.ts). */
+  hqq?: HqqOptions;
+  /** int4 gptq: tuning (see quant/gptq.ts). */
+  gptq?: GptqOptions;
 }
 
 export interface CalibrationOutcome {
@@ -49,4 +76,5 @@ export function checkOptions(options: QuantizeOptions): void {
   if (!AVAILABLE_MODES.includes(options.mode)) {
     throw new UsageError(`mode '${options.mode}' is not available in this version yet (available: ${AVAILABLE_MODES.join(', ')})`, { code: 'mode-unavailable' });
   }
+  if (options.mode === 'int4') int4Settings(options);
 }

@@ -27,7 +27,14 @@ export interface ApplyResult {
 }
 
 /** Insert the Q/DQ pairs, weight DequantizeLinears and int32 biases that the plan calls for. */
-export function applyQdq(model: Model, plan: QdqPlan, measured: ReadonlyMap<string, Range>, activation: DataType.UINT8 | DataType.INT8, store: WeightStore): ApplyResult {
+export function applyQdq(
+  model: Model,
+  plan: QdqPlan,
+  measured: ReadonlyMap<string, Range>,
+  activation: DataType.UINT8 | DataType.INT8,
+  store: WeightStore,
+  isolate: ReadonlySet<string> = new Set(),
+): ApplyResult {
   const skipped: Diagnostic[] = [];
   const symmetric = activation === DataType.INT8;
   const range = quantRange(activation, { symmetric });
@@ -62,7 +69,7 @@ export function applyQdq(model: Model, plan: QdqPlan, measured: ReadonlyMap<stri
   // One Q/DQ pair per quantized tensor, shared by all of its readers.
   for (const tensor of plan.groups.members()) {
     const p = paramsOf(tensor);
-    if (p) insertQdq(model, tensor, p);
+    if (p) insertQdq(model, tensor, p, isolate);
   }
   return { quantizedNodes, skipped };
 }
@@ -72,7 +79,7 @@ function zeroPointTensor(dtype: DataType.UINT8 | DataType.INT8, zp: number): Den
 }
 
 /** QuantizeLinear → DequantizeLinear after the tensor; its readers (graph outputs included) see the DQ output. */
-function insertQdq(model: Model, tensor: Value, p: ActivationParams): void {
+function insertQdq(model: Model, tensor: Value, p: ActivationParams, isolate: ReadonlySet<string>): void {
   const graph = tensor.graph!;
   const base = tensor.name;
   const q = new Node({ opType: 'QuantizeLinear', name: model.freshName(`${base}_QuantizeLinear`), inputs: [tensor, p.scale, p.zeroPoint], outputs: [model.freshName(`${base}_quantized`)] });
@@ -88,7 +95,7 @@ function insertQdq(model: Model, tensor: Value, p: ActivationParams): void {
     else graph.appendNode(q);
   }
   graph.insertAfter(q, dq);
-  for (const use of [...tensor.uses()]) if (use.node !== q) use.node.replaceInput(use.index, dq.output());
+  for (const use of [...tensor.uses()]) if (use.node !== q && !isolate.has(use.node.name)) use.node.replaceInput(use.index, dq.output());
   if (tensor.isGraphOutput()) {
     // The model's interface keeps its output name: the DQ output takes it, the float tensor is renamed.
     const outputName = tensor.name;

@@ -25,6 +25,8 @@ export interface QdqPlan {
 
 export interface PlanOptions {
   exclude: ReadonlySet<string>;
+  /** Nodes that must read float inputs (see QuantizeOptions.isolate). */
+  isolate: ReadonlySet<string>;
 }
 
 /** Ops that read only a tensor's shape, never its values: nothing degrades when they see a DQ output. */
@@ -47,6 +49,10 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
       if (node.inputs.some((v) => v && groups.has(v)) && !ABSORBABLE.has(node.opType) && !READS_NO_VALUES.has(node.opType)) {
         plan.skipped.push({ code: 'no-int8-kernel', severity: 'info', ...where, reason: `onnxruntime has no int8 kernel for ${node.domain ? `${node.domain}.` : ''}${node.opType}; it runs in float` });
       }
+      continue;
+    }
+    if (options.isolate.has(node.name)) {
+      plan.skipped.push({ code: 'isolated', severity: 'warning', ...where, reason: 'kept in float with float inputs: onnxruntime fails to load the model when it fuses this node' });
       continue;
     }
     if (options.exclude.has(node.name) || options.exclude.has(node.opType)) {

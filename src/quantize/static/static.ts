@@ -29,7 +29,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   );
   if ((model.opset() ?? 0) < 13) time('opset', () => convertOpset(model, 13));
   time('infer-types', () => inferTypes(model));
-  const plan = time('plan', () => planQdq(model, { exclude: new Set(options.exclude ?? []) }));
+  const plan = time('plan', () => planQdq(model, { exclude: new Set(options.exclude ?? []), isolate: new Set(options.isolate ?? []) }));
 
   // Only group sources need a range: tensors that share a scale with another take it from there.
   const sources = plan.groups.sourceTensors().map((v) => v.name);
@@ -39,7 +39,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
 
   const activation = options.activations === 'int8' ? DataType.INT8 : DataType.UINT8;
   const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
-  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store));
+  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, new Set(options.isolate ?? [])));
   store.removeReplaced();
   return {
     quantized: applied.quantizedNodes,
