@@ -8,3 +8,4 @@ export type { Runner, HostTensor, Feeds, RunnerOptions } from './runner/runner.j
 export { openSource } from './node/data-sources.js';
 export { writeQuantizeReport, writeEvalReport, gatherQuantizeReport } from './report/gather.js';
 export { loadReportAssets } from './report/chart-asset.js';
+export { nodeCalibrator } from './node/calibrator.js';
