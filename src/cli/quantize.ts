@@ -14,11 +14,14 @@ import { writeQuantizeReport } from '../report/gather.js';
 import { nodeCalibrator } from '../node/calibrator.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/create-observer.js';
 import { createProgress } from '../util/progress.js';
+import { hasInt8DotProduct } from '../node/cpu.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, printJson } from './format.js';
 import { parseDims, parseList, progressLine } from './args.js';
 import { parsePreprocess } from '../data/preprocess.js';
+import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
+import type { Int4Calibration } from '../quantize/int4/hessians.js';
 
 export interface QuantizeCliOptions {
   output: string;
@@ -44,10 +47,21 @@ export interface QuantizeCliOptions {
   report?: string;
   json?: boolean;
   debug?: boolean;
+  blockSize?: string;
+  int4Method?: string;
+  int4Format?: string;
+  accuracyLevel?: string;
+  gatherBits?: string;
 }
 
 export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Promise<void> {
   const options = toOptions(cli);
+  if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
+  if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && hasInt8DotProduct() === false) {
+    // Without VNNI, full-range int8 weights can saturate onnxruntime's u8×s8 kernels (see node/cpu.ts).
+    options.reduceRange = true;
+    process.stderr.write('note: this processor has no VNNI, so weights use 7 bits (--reduce-range) and onnxruntime\'s int8 kernels cannot saturate; pass --no-reduce-range for a model that will only run on VNNI processors\n');
+  }
   const samples = cli.samples === undefined ? undefined : Number(cli.samples);
   if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
   if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
@@ -211,6 +225,19 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
   });
 }
 
+/** int4 gptq: each layer's input statistics from --calib through onnxruntime-node, with a progress line. */
+function int4CalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): Int4Calibration {
+  if (spec === 'random') process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
+  const source = openSource(spec, model, { dims, preprocess: parsePreprocess(cli.preprocess), ...(samples !== undefined ? { limit: samples } : {}), randomCount: samples ?? 8 });
+  const progress = createProgress({ label: 'gptq', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+  return {
+    source,
+    createRunner: (bytes) => createNodeRunner(bytes),
+    ...(samples !== undefined ? { maxSamples: samples } : {}),
+    onProgress: (p) => progress.update(p.done, p.total, p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+  };
+}
+
 /**
  * fp16 verification: onnxruntime's CPU build computes fp16 ops in float32 between Casts, so an
  * overflow hides from the outputs; look at every fp16 value instead, on the first sample.
@@ -246,13 +273,34 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     mode: cli.mode as QuantizeMode,
     ...(cli.perTensor ? { perTensor: true } : {}),
     ...(cli.asymmetric ? { symmetric: false } : cli.symmetric ? { symmetric: true } : {}),
-    ...(cli.reduceRange ? { reduceRange: true } : {}),
+    ...(cli.reduceRange !== undefined ? { reduceRange: cli.reduceRange } : {}),
     ...(cli.exclude ? { exclude: parseList(cli.exclude) } : {}),
     ...(cli.gather !== undefined ? { gather: cli.gather } : {}),
     ...(keepIoTypes !== undefined ? { keepIoTypes } : {}),
     ...(cli.fp16Block ? { fp16Block: parseList(cli.fp16Block) } : {}),
     ...(cli.debug ? { debug: true } : {}),
     ...(cli.activations ? { activations: activationType(cli.activations) } : {}),
+    ...int4Options(cli),
+  };
+}
+
+/** The int4 flags as options; their values are checked by int4Settings. */
+function int4Options(cli: QuantizeCliOptions): Partial<QuantizeOptions> {
+  const int = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value)) throw new UsageError(`${flag} takes a whole number, got '${text}'`, { code: 'bad-option' });
+    return value;
+  };
+  const blockSize = int('--block-size', cli.blockSize);
+  const accuracyLevel = int('--accuracy-level', cli.accuracyLevel);
+  const gatherBits = int('--gather-bits', cli.gatherBits);
+  return {
+    ...(blockSize !== undefined ? { blockSize } : {}),
+    ...(cli.int4Method !== undefined ? { int4Method: cli.int4Method as Int4Method } : {}),
+    ...(cli.int4Format !== undefined ? { int4Format: cli.int4Format as Int4Format } : {}),
+    ...(accuracyLevel !== undefined ? { accuracyLevel } : {}),
+    ...(gatherBits !== undefined ? { gatherBits: gatherBits as 4 | 8 } : {}),
   };
 }
 

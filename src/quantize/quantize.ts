@@ -23,6 +23,7 @@ import { convertToFloat16 } from '../passes/fp16/convert-to-float16.js';
 import { allTensors } from '../ir/walk.js';
 import { isFloatType } from '../ir/dtype.js';
 import { quantizeStatic } from './static/static.js';
+import { quantizeInt4 } from './int4/int4.js';
 
 export interface QuantizeResult {
   model: Model;
@@ -63,7 +64,9 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
       ? time('fp16', () => quantizeFp16(model, options))
       : options.mode === 'int8'
         ? await quantizeStatic(model, options, time)
-        : quantizeWeights(model, options, time);
+        : options.mode === 'int4'
+          ? await quantizeInt4(model, options, timings)
+          : quantizeWeights(model, options, time);
   if (!result.noop) {
     const errors = errorsOf(checkModel(model));
     if (errors.length) throw new GraphCheckError(`quantization produced an invalid graph: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`, errors);
@@ -153,7 +156,11 @@ function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
 
 /** Record who made the model and how, in metadata_props, so a model says where it came from. */
 function recordProvenance(model: Model, options: QuantizeOptions): void {
-  const settings = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && typeof v !== 'function' && k !== 'debug').sort(([a], [b]) => a.localeCompare(b)));
+  const settings = Object.fromEntries(
+    Object.entries(options)
+      .filter(([k, v]) => v !== undefined && typeof v !== 'function' && k !== 'debug' && k !== 'int4Calibration')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
   model.setMetadata('lowbit.version', VERSION);
   model.setMetadata('lowbit.mode', options.mode);
   model.setMetadata('lowbit.options', JSON.stringify(settings));

@@ -37,9 +37,31 @@ footer { padding-bottom: 24px; font-size: 13px; }
  * Pure: the same data and assets give the same bytes.
  */
 export function renderReport(data: ReportData, assets: ReportAssets): string {
-  const title = escapeHtml(data.title);
-  const nav = REPORT_SECTIONS.map((id) => `<a href="#${id}">${id.replace(/-/g, ' ')}</a>`).join('');
   const body = [summarySection(data), sizeSection(data), fidelitySection(data), perLayerSection(data), leftInFloatSection(data), latencySection(data)].join('\n');
+  return renderPage({ title: data.title, tool: data.tool, ...(data.createdAt ? { createdAt: data.createdAt } : {}), sections: REPORT_SECTIONS, body }, assets);
+}
+
+/** What a lowbit page is made of besides the shared frame (styles, header, footer, charting script). */
+export interface PageParts {
+  title: string;
+  /** "lowbit 0.1.0": named under the title and in the footer. */
+  tool: string;
+  createdAt?: string;
+  /** Section ids, in order, for the navigation bar. */
+  sections: readonly string[];
+  /** The sections' HTML (built with html.ts helpers). */
+  body: string;
+  /** Extra CSS for what this page adds to the shared styles. */
+  style?: string;
+}
+
+/**
+ * The frame every lowbit HTML page shares: the quantization report and the `lowbit demo` page are
+ * both this, with their own sections. Self-contained (Chart.js and the page script inline).
+ */
+export function renderPage(parts: PageParts, assets: ReportAssets): string {
+  const title = escapeHtml(parts.title);
+  const nav = parts.sections.map((id) => `<a href="#${id}">${id.replace(/-/g, ' ')}</a>`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -47,18 +69,18 @@ export function renderReport(data: ReportData, assets: ReportAssets): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="icon" href="data:,">
-<style>${STYLE}</style>
+<style>${STYLE}${parts.style ?? ''}</style>
 </head>
 <body>
 <header>
 <h1>${title}</h1>
-<p>${escapeHtml(data.tool)}${data.createdAt ? `, ${escapeHtml(data.createdAt)}` : ''}</p>
+<p>${escapeHtml(parts.tool)}${parts.createdAt ? `, ${escapeHtml(parts.createdAt)}` : ''}</p>
 <nav>${nav}</nav>
 </header>
 <main>
-${body}
+${parts.body}
 </main>
-<footer>Made by ${escapeHtml(data.tool)}. Charts by Chart.js ${escapeHtml(assets.chartVersion)} (MIT), inlined.</footer>
+<footer>Made by ${escapeHtml(parts.tool)}. Charts by Chart.js ${escapeHtml(assets.chartVersion)} (MIT), inlined.</footer>
 <script>${inlineScript(assets.chartScript)}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>

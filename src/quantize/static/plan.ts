@@ -79,6 +79,13 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
       plan.nodes.set(node, spec);
       continue;
     }
+    if (spec.kind === 'binary' || spec.kind === 'where') {
+      // Worth it only between two quantized activations (a residual Add, a gating Mul): with a
+      // constant operand (a scale, a +3 inside hardswish) the op is cheaper and more exact in float
+      // between the DequantizeLinear and the next QuantizeLinear than requantized on its own.
+      const operands = spec.activations.map((i) => node.input(i));
+      if (!operands.every((v) => v && !v.constTensor() && groups.has(v))) continue;
+    }
     if (spec.kind === 'compute') {
       const reason = computeSkipReason(node);
       if (reason) {

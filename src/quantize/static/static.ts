@@ -8,6 +8,7 @@ import { foldConstantCastsPass } from '../../passes/fold-constant-casts.js';
 import { constantsToInitializersPass } from '../../passes/constants-to-initializers.js';
 import { removeIdentityPass } from '../../passes/remove-identity.js';
 import { foldBatchNormPass } from '../../passes/fold-batchnorm.js';
+import { foldConvAffinePass } from '../../passes/fold-conv-affine.js';
 import { convertOpset } from '../../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../../passes/infer-types/infer-types.js';
 import type { CalibrationOutcome, QuantizeOptions } from '../options.js';
@@ -25,7 +26,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   if (!calibrate) throw new LowbitError('static int8 needs calibration data: give --calib SOURCE (a folder of .npy/.npz files or images, or random)', { code: 'no-calibration' });
   const warnings: Diagnostic[] = [];
   time('prepare', () =>
-    runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass, removeIdentityPass, foldBatchNormPass], { check: options.debug ?? false }),
+    runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass, removeIdentityPass, foldBatchNormPass, foldConvAffinePass], { check: options.debug ?? false }),
   );
   if ((model.opset() ?? 0) < 13) time('opset', () => convertOpset(model, 13));
   time('infer-types', () => inferTypes(model));

@@ -1,0 +1,72 @@
+// Shared by the int4 benchmarks: tinylm's bits per byte on its held-out windows, calibration samples.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseNpy } from '../dist/index.js';
+import { createNodeRunner } from '../dist/index-node.js';
+import { REPO } from './lib.mjs';
+
+export const TINYLM = process.env.LOWBIT_TINYLM_DIR ?? join(REPO, '../shared/models/tinylm');
+
+export function requireTinylm() {
+  if (!existsSync(join(TINYLM, 'model.onnx'))) {
+    console.error(`skip: tinylm is absent (${TINYLM}); set LOWBIT_TINYLM_DIR`);
+    process.exit(0);
+  }
+  return TINYLM;
+}
+
+/** int64 [rows, cols] .npy → { rows, cols, data: BigInt64Array }. */
+export function loadWindows(file) {
+  const t = parseNpy(readFileSync(file), file);
+  return { rows: t.dims[0], cols: t.dims[1], data: t.data };
+}
+
+/**
+ * Bits per byte: each window w (129 bytes) feeds w[:128]; the prediction at position t scores
+ * w[t+1] with the softmax of the logits; the mean of −log2 p over all predictions. Logits are
+ * reduced in float64. `windows` limits how many of the held-out windows are used (all by default).
+ */
+export async function bitsPerByte(model, heldout, { windows = heldout.rows, batch = 32, threads = 2 } = {}) {
+  const runner = await createNodeRunner(model, { threads });
+  const ctx = heldout.cols - 1;
+  let total = 0;
+  let count = 0;
+  try {
+    for (let w0 = 0; w0 < windows; w0 += batch) {
+      const b = Math.min(batch, windows - w0);
+      const ids = new BigInt64Array(b * ctx);
+      for (let i = 0; i < b; i++) for (let t = 0; t < ctx; t++) ids[i * ctx + t] = heldout.data[(w0 + i) * heldout.cols + t];
+      const out = await runner.run({ input_ids: { dtype: 7, dims: [b, ctx], data: ids } });
+      const logits = Object.values(out)[0].data;
+      const vocab = logits.length / (b * ctx);
+      for (let i = 0; i < b; i++) {
+        for (let t = 0; t < ctx; t++) {
+          const at = (i * ctx + t) * vocab;
+          let max = -Infinity;
+          for (let v = 0; v < vocab; v++) max = Math.max(max, logits[at + v]);
+          let sum = 0;
+          for (let v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] - max);
+          const target = Number(heldout.data[(w0 + i) * heldout.cols + t + 1]);
+          total += (Math.log(sum) + max - logits[at + target]) / Math.LN2;
+          count++;
+        }
+      }
+    }
+  } finally {
+    await runner.dispose();
+  }
+  return total / count;
+}
+
+/** calib.npy ([128, 128] int64) as a SampleSource of [1, 128] windows, in file order. */
+export function calibSource(dir = TINYLM, limit = Infinity) {
+  const c = loadWindows(join(dir, 'calib.npy'));
+  const n = Math.min(c.rows, limit);
+  return {
+    label: `tinylm calib.npy (${n} windows)`,
+    size: n,
+    async *samples() {
+      for (let i = 0; i < n; i++) yield { input_ids: { dtype: 7, dims: [1, c.cols], data: c.data.slice(i * c.cols, (i + 1) * c.cols) } };
+    },
+  };
+}
