@@ -69,7 +69,12 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   parsePreprocess(cli.preprocess); // bad specs fail before any work is done
   const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
 
-  if (options.mode !== 'int8' && cli.calib) throw new UsageError(`--calib is for --mode int8 (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
+  const gptq = options.mode === 'int4' && options.int4Method === 'gptq';
+  if (options.mode !== 'int8' && !gptq && cli.calib) {
+    const which = options.mode === 'int4' ? `--mode int8 and --int4-method gptq (int4 ${options.int4Method ?? 'rtn'} needs no data` : `--mode int8 and int4 gptq (mode ${options.mode} needs no calibration`;
+    throw new UsageError(`--calib is for ${which}; use --data for verification inputs)`, { code: 'bad-option' });
+  }
+  if (gptq && cli.calib) options.int4Calibration = int4CalibrationFor(cli.calib, cli, readModelFile(path).model, dims, samples, Boolean(cli.json));
   const calibrate = options.mode === 'int8' ? memoized(calibratorFor(cli, readModelFile(path).model, dims, samples, Boolean(cli.json))) : undefined;
   let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say);
   if (!attempt) return;
