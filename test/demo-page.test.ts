@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext } from 'playwright-core';
+import sharp from 'sharp';
 import { DEMO_SECTIONS, renderDemoPage, type DemoPageData } from '../src/report/demo-page.js';
 import { loadReportAssets } from '../src/report/chart-asset.js';
 import { corpusData, skipWithReason } from './helpers/corpus.js';
@@ -31,8 +32,12 @@ afterAll(async () => {
 });
 
 /** A page with made-up figures: the page is checked, not the numbers. */
-function syntheticPage(): string {
-  const digit = (label: number) => ({ pixels: Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) + Math.floor(i / 28)) * 4 + label), label, predictions: [label, label, (label + 1) % 10, label] });
+async function syntheticPage(): Promise<string> {
+  const digit = async (label: number) => {
+    const pixels = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) + Math.floor(i / 28)) * 4 + label);
+    const png = new Uint8Array(await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
+    return { png, label, predictions: [label, label, (label + 1) % 10, label] };
+  };
   const row = (label: string, short: string, top1: number, bytes: number) => ({ label, short, file: `/x/${short}.onnx`, bytes, top1, correct: Math.round(top1 * 2000), labelled: 2000, deltaPoints: (top1 - 0.98) * 100, latency: { medianMs: 0.1, p10Ms: 0.09, p90Ms: 0.12, runs: 300 }, batchedMsPerDigit: 0.05 });
   const data: DemoPageData = {
     title: 'lowbit demo: the seed LeNet, fp32 and int8',
@@ -43,7 +48,7 @@ function syntheticPage(): string {
     notes: ['a note <with> markup to escape'],
     training: [{ label: 'fp32', epochs: 2, seconds: 10, imagesPerSecond: 1600, threads: 2, cached: false, lossPerEpoch: [0.5, 0.1], accuracyPerEpoch: [0.8, 0.95] }],
     quantizedLoss: { lossScale: 32, saturated: 0.001, vanished: 0.97 },
-    digits: Array.from({ length: 12 }, (_, i) => digit(i % 10)),
+    digits: await Promise.all(Array.from({ length: 12 }, (_, i) => digit(i % 10))),
     digitSize: 28,
     wallSeconds: 60,
   };
@@ -88,7 +93,7 @@ async function checkPage(browser: BrowserContext, htmlPath: string, name: string
 describe('the lowbit demo page in Chromium', () => {
   it('renders a page made from given figures', async (ctx) => {
     if (!context) return skipWithReason(ctx, `${CHROMIUM} is not installed (.ci/run installs Debian's chromium)`);
-    const path = syntheticPage();
+    const path = await syntheticPage();
     expect(readFileSync(path, 'utf8')).toContain('a note &lt;with&gt; markup to escape');
     await checkPage(context, path, 'synthetic');
   });

@@ -3,6 +3,7 @@ import { DataType, dtypeName } from '../../ir/dtype.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Model } from '../../ir/model.js';
 import type { Node } from '../../ir/node.js';
+import type { Value } from '../../ir/value.js';
 import { isTensorType } from '../../ir/types.js';
 import { weightSkipReason } from '../../rules/weight-only.js';
 import { ABSORBABLE, QDQ_OPS, type OpQuantSpec } from './op-table.js';
@@ -21,6 +22,8 @@ export interface QdqPlan {
   absorbed: Set<Node>;
   groups: TensorGroups;
   skipped: Diagnostic[];
+  /** Values that must stay exact because a comparison reads them (see comparedValues). */
+  compared: Set<Value>;
 }
 
 export interface PlanOptions {
@@ -33,13 +36,14 @@ export interface PlanOptions {
 const READS_NO_VALUES = new Set(['Shape', 'Size']);
 
 export function planQdq(model: Model, options: PlanOptions): QdqPlan {
-  const plan: QdqPlan = { nodes: new Map(), absorbed: new Set(), groups: new TensorGroups(), skipped: [] };
+  const plan: QdqPlan = { nodes: new Map(), absorbed: new Set(), groups: new TensorGroups(), skipped: [], compared: new Set() };
   for (const graph of model.allGraphs()) planGraph(graph, plan, options);
   return plan;
 }
 
 function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
   const groups = plan.groups;
+  for (const v of comparedValues(graph)) plan.compared.add(v);
   for (const node of graph.nodes) {
     if (plan.absorbed.has(node)) continue;
     const spec = node.domain === '' ? QDQ_OPS[node.opType] : undefined;
@@ -60,6 +64,11 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
       continue;
     }
     const activations = spec.kind === 'concat' ? node.inputs.map((_, i) => i) : spec.activations;
+    const compared = activations.map((i) => node.input(i)).find((v) => v && plan.compared.has(v)) ?? (spec.kind !== 'compute' ? node.outputs.find((v) => v && plan.compared.has(v)) : undefined);
+    if (compared) {
+      plan.skipped.push({ code: 'compared', severity: 'info', ...where, reason: `'${compared.name}' is compared with values derived from it (an Equal or Less of the same data): on the int8 grid near-equal values tie, so it stays float` });
+      continue;
+    }
     const notFloat = activations.map((i) => node.input(i)).find((v) => v && isTensorType(v.type) && v.type.elemType !== DataType.FLOAT);
     if (notFloat) {
       // Integer data (shape arithmetic) was never a candidate; only a weighted op is worth a word.
@@ -117,10 +126,10 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
  */
 function markOutputs(node: Node, plan: QdqPlan): void {
   for (const out of node.outputs) {
-    if (!out) continue;
+    if (!out || plan.compared.has(out)) continue;
     const uses = out.uses();
     const reader = uses.length === 1 ? uses[0]!.node : undefined;
-    if (reader && !out.isGraphOutput() && reader.graph === node.graph && absorbable(reader)) {
+    if (reader && !out.isGraphOutput() && reader.graph === node.graph && absorbable(reader) && !plan.compared.has(reader.output())) {
       plan.absorbed.add(reader);
       plan.groups.add(reader.output(), true);
     } else {
@@ -155,3 +164,31 @@ function computeSkipReason(node: Node): { code: string; reason: string } | undef
   return undefined;
 }
 
+
+/** Ops whose result jumps when an operand moves by one quantization step. */
+const COMPARISONS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']);
+
+/**
+ * Values a comparison between two activations depends on, back to the weighted ops that make them
+ * (whose inputs can still be quantized). Peak-finding heads compare a map with its own max-pooled
+ * copy (mlsd: `heat == MaxPool(heat)`): on the int8 grid neighbouring values tie and every plateau
+ * becomes a peak, so the map, and what it is computed from after the last Conv, must stay float.
+ */
+export function comparedValues(graph: Graph): Set<Value> {
+  const out = new Set<Value>();
+  const stack: Value[] = [];
+  for (const node of graph.nodes) {
+    if (node.domain !== '' || !COMPARISONS.has(node.opType)) continue;
+    const operands = node.inputs.filter((v): v is Value => Boolean(v));
+    if (operands.length === 2 && operands.every((v) => !v.constTensor())) stack.push(...operands);
+  }
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (out.has(v) || v.constTensor() || (isTensorType(v.type) && v.type.elemType !== DataType.FLOAT)) continue;
+    out.add(v);
+    const producer = v.producer();
+    if (!producer || producer.graph !== graph || (producer.domain === '' && QDQ_OPS[producer.opType]?.kind === 'compute')) continue;
+    for (const input of producer.inputs) if (input) stack.push(input);
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+// int4 on tinylm (../shared/models/tinylm, a real byte-level GPT): bits per byte on all 256
+// held-out windows for fp32 and for rtn, hqq and gptq (calibration: calib.npy, 128 windows), at
+// blocks of 32 and 128, symmetric and asymmetric; how long each method takes; the MatMul weights'
+// size against fp32 (packed codes + scales + zero points); the weight reconstruction error
+// Σ(w−ŵ)²/Σw², measured here from the written MatMulNBits initializers against the float weights.
+// Then the issue's bars, like against like (same block size and symmetry):
+//   gptq: (bpb_gptq − bpb_fp32) ≤ 0.6 × (bpb_rtn − bpb_fp32)          (cuts rtn's increase by ≥ 40%)
+//   hqq:  error_hqq < error_rtn and bpb_hqq − bpb_rtn ≤ 0.1 × (bpb_rtn − bpb_fp32)
+// Everything is deterministic (no seeds: rtn, hqq and gptq have no randomness), so the figures
+// repeat exactly from run to run.
+//   node bench/int4-tinylm.mjs [--blocks 32,128] [--methods rtn,hqq,gptq]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeModel, encodeModel, quantize, toFloat32 } from '../dist/index-node.js';
+import { createNodeRunner } from '../dist/index-node.js';
+import { dequantizeInt4 } from '../dist/quant/int4-blocks.js';
+import { fromMatMulNBits } from '../dist/quant/int4-layout.js';
+import { bitsPerByte, calibSource, loadWindows, requireTinylm } from './int4-lib.mjs';
+import { machine, table } from './lib.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const blocks = arg('--blocks', '32,128').split(',').map(Number);
+const methods = arg('--methods', 'rtn,hqq,gptq').split(',');
+
+const dir = requireTinylm();
+const fp32 = readFileSync(join(dir, 'model.onnx'));
+const heldout = loadWindows(join(dir, 'heldout.npy'));
+const floatWeights = matMulWeights(decodeModel(fp32));
+
+const command = `node bench/int4-tinylm.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
+console.log('### int4 on tinylm: bits per byte on the held-out windows\n');
+console.log(`Machine: ${machine()}; onnxruntime-node 1.30, CPU, 2 threads. Command: \`${command}\`\n`);
+console.log(`Held-out: ${heldout.rows} windows × ${heldout.cols - 1} predictions; gptq calibration: calib.npy (128 windows of 128 bytes). Format: MatMulNBits (nbits).\n`);
+
+const base = await bitsPerByte(fp32, heldout);
+const rows = [['fp32', '–', '–', base.toFixed(6), '0', '–', '1', '–']];
+const results = [];
+for (const blockSize of blocks) {
+  for (const symmetric of [true, false]) {
+    for (const method of methods) {
+      const model = decodeModel(fp32);
+      const options = { mode: 'int4', blockSize, symmetric, int4Method: method, ...(method === 'gptq' ? { int4Calibration: { source: calibSource(dir), createRunner: (bytes) => createNodeRunner(bytes, { threads: 2 }) } } : {}) };
+      const t0 = performance.now();
+      const result = await quantize(model, options);
+      const seconds = (performance.now() - t0) / 1000;
+      const bytes = encodeModel(model);
+      const error = reconstruction(model, floatWeights);
+      const bpb = await bitsPerByte(bytes, heldout);
+      const r = { blockSize, symmetric, method, bpb, increase: bpb - base, error, seconds, ratio: result.weightBytes.after / result.weightBytes.before };
+      results.push(r);
+      rows.push([method, String(blockSize), symmetric ? 'sym' : 'asym', bpb.toFixed(6), r.increase.toFixed(6), error.toExponential(6), r.ratio.toFixed(4), seconds.toFixed(2)]);
+      process.stderr.write(`${method} b${blockSize} ${symmetric ? 'sym' : 'asym'}: ${bpb.toFixed(6)} (${seconds.toFixed(1)} s)\n`);
+    }
+  }
+}
+console.log(table(['method', 'block', 'zero points', 'bits per byte', 'increase over fp32', 'weight error Σ(w−ŵ)²/Σw²', 'MatMul weights vs fp32', 'quantize s'], rows));
+
+const bars = [];
+for (const blockSize of blocks) {
+  for (const symmetric of [true, false]) {
+    const get = (m) => results.find((r) => r.method === m && r.blockSize === blockSize && r.symmetric === symmetric);
+    const rtn = get('rtn');
+    if (!rtn) continue;
+    const setting = `${blockSize}, ${symmetric ? 'sym' : 'asym'}`;
+    const gptq = get('gptq');
+    if (gptq) {
+      const cut = 1 - gptq.increase / rtn.increase;
+      bars.push([setting, 'gptq cuts rtn\'s increase by ≥ 40%', `${(cut * 100).toFixed(2)}% (${gptq.increase.toFixed(6)} vs ${rtn.increase.toFixed(6)})`, cut >= 0.4 ? 'yes' : 'NO']);
+    }
+    const hqq = get('hqq');
+    if (hqq) {
+      bars.push([setting, 'hqq: lower weight error than rtn', `${hqq.error.toExponential(6)} vs ${rtn.error.toExponential(6)}`, hqq.error < rtn.error ? 'yes' : 'NO']);
+      const over = (hqq.bpb - rtn.bpb) / rtn.increase;
+      bars.push([setting, 'hqq: bpb − rtn\'s ≤ 10% of rtn\'s increase', `${(over * 100).toFixed(2)}% (${(hqq.bpb - rtn.bpb).toFixed(6)})`, over <= 0.1 ? 'yes' : 'NO']);
+    }
+  }
+}
+console.log('\n' + table(['block, zero points', 'bar', 'measured', 'met'], bars));
+
+/** name → float32 values of every MatMul weight [K, N] of the float model. */
+function matMulWeights(model) {
+  const out = new Map();
+  for (const node of model.graph.nodes) {
+    if (node.opType !== 'MatMul') continue;
+    const w = node.input(1);
+    if (w?.initializer && w.initializer.dims.length === 2) out.set(node.name, toFloat32(w.initializer));
+  }
+  return out;
+}
+
+/** Σ(w−ŵ)²/Σw² over the MatMulNBits weights of `model` (each node keeps its MatMul's name). */
+function reconstruction(model, weights) {
+  let sse = 0;
+  let energy = 0;
+  for (const node of model.graph.nodes) {
+    if (node.opType !== 'MatMulNBits') continue;
+    const w = weights.get(node.name);
+    const k = node.attrInt('K');
+    const n = node.attrInt('N');
+    const blockSize = node.attrInt('block_size');
+    const [, b, scales, zp] = node.inputs;
+    const zeroPoints = zp ? (zp.initializer.dtype !== 2 /* not uint8: float zero points */ ? toFloat32(zp.initializer) : zp.initializer.bytes()) : undefined;
+    const deq = dequantizeInt4(fromMatMulNBits({ b: b.initializer.bytes(), scales: toFloat32(scales.initializer), zeroPoints }, k, n, blockSize));
+    for (let i = 0; i < deq.length; i++) {
+      const d = w[i] - deq[i];
+      sse += d * d;
+      energy += w[i] * w[i];
+    }
+  }
+  return sse / energy;
+}
