@@ -26,11 +26,23 @@ export function loadWindows(file) {
  * w[t+1] with the softmax of the logits; the mean of −log2 p over all predictions. Logits are
  * reduced in float64. `windows` limits how many of the held-out windows are used (all by default).
  */
-export async function bitsPerByte(model, heldout, { windows = heldout.rows, batch = 32, threads = 2 } = {}) {
+export async function bitsPerByte(model, heldout, options = {}) {
+  return (await heldoutScores(model, heldout, options)).bpb;
+}
+
+/**
+ * Bits per byte (as bitsPerByte) and, given `reference` (the log2-probabilities another model gave,
+ * from an earlier call's `logProbs`), the mean KL divergence KL(reference ‖ model) in bits per
+ * prediction: how far the model's whole predicted distribution moved, which unlike bits per byte
+ * cannot come out lower by luck. `keep: true` returns this model's log2-probabilities.
+ */
+export async function heldoutScores(model, heldout, { windows = heldout.rows, batch = 32, threads = 2, reference, keep = false } = {}) {
   const runner = await createNodeRunner(model, { threads });
   const ctx = heldout.cols - 1;
   let total = 0;
   let count = 0;
+  let kl = 0;
+  let logProbs;
   try {
     for (let w0 = 0; w0 < windows; w0 += batch) {
       const b = Math.min(batch, windows - w0);
@@ -39,6 +51,7 @@ export async function bitsPerByte(model, heldout, { windows = heldout.rows, batc
       const out = await runner.run({ input_ids: { dtype: 7, dims: [b, ctx], data: ids } });
       const logits = Object.values(out)[0].data;
       const vocab = logits.length / (b * ctx);
+      if (keep && !logProbs) logProbs = new Float64Array(windows * ctx * vocab);
       for (let i = 0; i < b; i++) {
         for (let t = 0; t < ctx; t++) {
           const at = (i * ctx + t) * vocab;
@@ -47,7 +60,14 @@ export async function bitsPerByte(model, heldout, { windows = heldout.rows, batc
           let sum = 0;
           for (let v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] - max);
           const target = Number(heldout.data[(w0 + i) * heldout.cols + t + 1]);
-          total += (Math.log(sum) + max - logits[at + target]) / Math.LN2;
+          const logSum = Math.log(sum) + max;
+          total += (logSum - logits[at + target]) / Math.LN2;
+          const p = ((w0 + i) * ctx + t) * vocab;
+          for (let v = 0; v < vocab; v++) {
+            const lp = (logits[at + v] - logSum) / Math.LN2;
+            if (logProbs) logProbs[p + v] = lp;
+            if (reference) kl += 2 ** reference[p + v] * (reference[p + v] - lp);
+          }
           count++;
         }
       }
@@ -55,7 +75,7 @@ export async function bitsPerByte(model, heldout, { windows = heldout.rows, batc
   } finally {
     await runner.dispose();
   }
-  return total / count;
+  return { bpb: total / count, kl: reference ? kl / count : undefined, logProbs };
 }
 
 /** calib.npy ([128, 128] int64) as a SampleSource of [1, 128] windows, in file order. */

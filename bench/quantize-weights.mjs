@@ -1,5 +1,7 @@
 // Weight quantizer throughput, one core: fp32 weights → int8 per output channel (symmetric, as
-// weights-int8 / dynamic / static int8 use it), in MB of fp32 input per second.
+// weights-int8 / dynamic / static int8 use it), in MB of fp32 input per second: per second of wall
+// time, and per second of this process's CPU time (what one core does when the machine is shared
+// and the wall clock counts other work too).
 //   node bench/quantize-weights.mjs [runs]
 import { quantizeWeight } from '../dist/quant/weights.js';
 import { machine, median, table } from './lib.mjs';
@@ -18,14 +20,23 @@ for (const c of cases) {
   const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
   const w = Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 0.05);
   const times = [];
+  const cpuTimes = [];
   for (let r = 0; r < runs + 1; r++) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     quantizeWeight(w, c.dims, { axis: c.axis });
-    if (r > 0) times.push(performance.now() - t); // the first run warms the JIT
+    const used = process.cpuUsage(cpu);
+    if (r > 0) {
+      // the first run warms the JIT
+      times.push(performance.now() - t);
+      cpuTimes.push((used.user + used.system) / 1000);
+    }
   }
   const ms = median(times);
-  rows.push([c.name, (w.byteLength / 1e6).toFixed(1), ms.toFixed(1), (w.byteLength / 1e6 / (ms / 1000)).toFixed(0)]);
+  const cpuMs = median(cpuTimes);
+  const rate = (t) => (w.byteLength / 1e6 / (t / 1000)).toFixed(0);
+  rows.push([c.name, (w.byteLength / 1e6).toFixed(1), ms.toFixed(1), rate(ms), cpuMs.toFixed(1), rate(cpuMs)]);
 }
 console.log(`### Weight quantizer throughput (int8 per channel, one core), median of ${runs}\n`);
 console.log(`Machine: ${machine()}. Command: \`node bench/quantize-weights.mjs ${runs}\`\n`);
-console.log(table(['weight', 'fp32 MB', 'ms', 'MB/s'], rows));
+console.log(table(['weight', 'fp32 MB', 'wall ms', 'MB/s (wall)', 'CPU ms', 'MB/s (CPU)'], rows));

@@ -104,6 +104,33 @@ describe('lowbit eval', () => {
   });
 });
 
+describe('lowbit quantize --labels', () => {
+  it('gives top-1 of the float and the quantized model on labelled data, as by hand', () => {
+    // The identity weights quantize exactly (1 → 127 × 1/127), so both models score as the data does.
+    const out = join(dir, 'classifier.w8.onnx');
+    const r = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--data', data, '--labels', labels, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    const expected = { output: 'scores_out', classes: 10, labelled: 5, correctTop1: 2, top1: 0.4, correctTop5: 4, top5: 0.8 };
+    expect(json.verify.accuracy).toEqual({ float: expected, quantized: expected });
+    const text = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--data', data, '--labels', labels]);
+    expect(text.stdout).toContain("top-1 on the labels, output 'scores_out': float 40.00% (2/5), quantized 40.00% (2/5) (+0.00 points)");
+  });
+
+  it('refuses --labels without --data, and a label file that does not match the data', () => {
+    const out = join(dir, 'classifier.w8b.onnx');
+    const noData = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--labels', labels]);
+    expect(noData.code).toBe(2);
+    expect(noData.stderr).toContain('--labels needs --data');
+    const short = join(dir, 'short-labels.npy');
+    writeFileSync(short, encodeNpy({ dtype: DataType.INT64, dims: [3], data: BigInt64Array.from([1n, 2n, 3n]) }));
+    const mismatch = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--data', data, '--labels', short]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain(`${short} holds 3 labels, but the data gives more samples than that`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('lowbit bench', () => {
   it('prints median, p10, p90 and the ratio to the first model as stable JSON', () => {
     const r = lowbit(['bench', floatCnn, quantizedCnn, '--runs', '5', '--warmup', '1', '--threads', '1', '--json']);

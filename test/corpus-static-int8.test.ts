@@ -19,6 +19,18 @@ import { photoPaths } from './helpers/photos.js';
 import { lowbit } from './helpers/cli.js';
 import { hasInt8DotProduct } from '../src/node/cpu.js';
 import type { CalibrationMethod } from '../src/calib/observers/create-observer.js';
+import { quantizeToTarget } from '../src/quantize/static/target-cosine.js';
+import { latencyRatioMeasure, outputCosineMeasure } from '../src/eval/output-cosine.js';
+import { benchRunners } from '../src/eval/bench.js';
+import { textPages } from './helpers/text-pages.js';
+
+/** det with --target-cosine: the target on the calibration pages, and the floor reached on the held-out scan. */
+const DET_TARGET = 0.98;
+const DET_HELD_FLOOR = 0.97;
+const DET_MAX_LATENCY_RATIO = 1.05;
+/** mlsd with --target-cosine 0.98 on held-out photos: offsets (smooth), scores (a peak mask, steered by nothing). */
+const MLSD_OFFSETS_FLOOR = 0.97;
+const MLSD_SCORES_FLOOR = 0.8;
 
 /** A folder holding copies of the named corpus photos, or undefined when any is absent. */
 function photoFolder(names: string[]): string | undefined {
@@ -53,12 +65,15 @@ async function staticInt8(model: Model, calibFolder: string, preprocess: string,
 }
 
 describe('static int8 on real models', () => {
-  // Floors, not the issue's 0.98 target: these models carry ill-conditioned channels (decomposed
-  // BatchNorms, hardswish, re-parameterizable branches in PaddleOCR det; huge depthwise taps in mlsd)
-  // and lose more than that on their score maps (figures in BENCHMARKS.md). The floors catch regressions.
+  // Floors for everything in int8, not the issue's 0.98 target: these models carry ill-conditioned
+  // channels (decomposed BatchNorms, hardswish, re-parameterizable branches in PaddleOCR det; huge
+  // depthwise taps in mlsd, whose Relu6 keeps a small difference of large sums) and lose more than
+  // that (the target-cosine test below keeps the worst layers in float). mlsd's scores are a peak
+  // mask, heat · (heat == MaxPool(heat)): the compared values stay float, or int8 ties make every
+  // plateau a peak (0.55 before). The floors catch regressions.
   for (const [id, preprocess, calibPhotos, heldPhotos, floor] of [
-    ['ppocrv4-det', 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', ['text.png', 'camera.png', 'coins.png', 'coffee.png'], ['page.png'], 0.8],
-    ['mlsd-320-large', 'scale=1', ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], ['chelsea.png', 'motorcycle_left.png'], 0.3],
+    ['ppocrv4-det', 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', ['text.png', 'camera.png', 'coins.png', 'coffee.png'], ['page.png'], 0.84],
+    ['mlsd-320-large', 'scale=1', ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], ['chelsea.png', 'motorcycle_left.png'], 0.75],
     ['blazeface-front-128', 'mean=0.5,std=0.5', ['coffee.png', 'astronaut.png', 'rocket.jpg', 'motorcycle_right.png'], ['chelsea.png', 'motorcycle_left.png'], 0.98],
   ] as const) {
     it(`${id}: loads, runs with int8 kernels, cosine against fp32 on held-out photos ≥ ${floor}`, async (ctx) => {
@@ -82,6 +97,72 @@ describe('static int8 on real models', () => {
       }
     });
   }
+
+  it('PaddleOCR det with --target-cosine, calibrated on printed pages: close to fp32 on a scanned page, handing nodes back to int8 until it times faster than fp32', { timeout: 600_000 }, async (ctx) => {
+    const entry = corpusModel('ppocrv4-det');
+    const absent = absentReason(entry.path, entry.id);
+    if (absent) return skipWithReason(ctx, absent);
+    const held = photoFolder(['page.png']);
+    if (!held) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
+    // A text detector calibrated on text: the corpus photos hold almost none (its output on them is ~0).
+    const calib = await textPages(4);
+    const preprocess = 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225';
+    const load = () => readModelFile(entry.path).model;
+    const source = openSource(calib, load(), { preprocess: parsePreprocess(preprocess) });
+    const measure = await outputCosineMeasure(load(), source, (bytes) => createNodeRunner(bytes));
+    const timing = latencyRatioMeasure(load(), (await collect(calib, load(), preprocess))[0]!, (bytes) => createNodeRunner(bytes, { threads: 2 }), 20);
+    const found = await quantizeToTarget(load, { mode: 'int8', reduceRange: hasInt8DotProduct() === false, calibrate: nodeCalibrator(source, { method: 'entropy' }) }, { target: DET_TARGET, measure, latencyRatio: timing });
+    process.stderr.write(`ppocrv4-det target ${DET_TARGET}: calibration cosine ${found.startCosine.toFixed(5)} → ${found.cosine.toFixed(5)}, kept ${found.kept.map((k) => k.node).join(', ')}\n`);
+    expect(found.startCosine).toBeLessThan(DET_TARGET);
+    expect(found.cosine).toBeGreaterThan(found.startCosine + 0.01);
+    expect(found.kept.length).toBeGreaterThan(0);
+    expect(found.result.skipped.filter((d) => d.code === 'sensitive').map((d) => d.node).sort()).toEqual(found.kept.map((k) => k.node).sort());
+    const samples = await collect(held, load(), preprocess);
+    const fp32 = encodeModel(load());
+    const int8 = encodeModel(found.result.model);
+    const [ref, q] = [await outputsOf(fp32, samples), await outputsOf(int8, samples)];
+    const acc = new FidelityAccumulator();
+    ref.forEach((r, i) => acc.add(r['sigmoid_0.tmp_0']!.data as Float32Array, q[i]!['sigmoid_0.tmp_0']!.data as Float32Array));
+    const ratio = await latencyRatio(fp32, int8, samples[0]!);
+    process.stderr.write(`ppocrv4-det target ${DET_TARGET}: page.png cosine ${acc.result().cosine.toFixed(5)}, latency ${ratio.toFixed(3)}× fp32\n`);
+    expect(acc.result().cosine).toBeGreaterThanOrEqual(DET_HELD_FLOOR);
+    // det's int8 gains little (its hardswish layers run in float between DQ and Q): the search
+    // hands nodes back to int8 until it times faster than float, but the margin is within the
+    // noise of a shared machine, so this only catches a clear slowdown.
+    expect(ratio).toBeLessThan(DET_MAX_LATENCY_RATIO);
+  });
+
+  it('mlsd with --target-cosine: offsets close to fp32 on held-out photos, peak scores far better than plain int8, still faster than fp32', { timeout: 900_000 }, async (ctx) => {
+    const entry = corpusModel('mlsd-320-large');
+    const absent = absentReason(entry.path, entry.id);
+    if (absent) return skipWithReason(ctx, absent);
+    const calib = photoFolder(['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png']);
+    const held = photoFolder(['chelsea.png', 'motorcycle_left.png']);
+    if (!calib || !held) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
+    const preprocess = 'scale=1';
+    const load = () => readModelFile(entry.path).model;
+    const source = openSource(calib, load(), { preprocess: parsePreprocess(preprocess) });
+    const measure = await outputCosineMeasure(load(), source, (bytes) => createNodeRunner(bytes));
+    const timing = latencyRatioMeasure(load(), (await collect(calib, load(), preprocess))[0]!, (bytes) => createNodeRunner(bytes, { threads: 2 }));
+    const found = await quantizeToTarget(load, { mode: 'int8', reduceRange: hasInt8DotProduct() === false, calibrate: nodeCalibrator(source, { method: 'minmax' }) }, { target: 0.98, measure, latencyRatio: timing });
+    process.stderr.write(`mlsd target 0.98: calibration cosine (offsets) ${found.startCosine.toFixed(5)} → ${found.cosine.toFixed(5)}, kept ${found.kept.map((k) => k.node).join(', ')}\n`);
+    expect(found.reached).toBe(true);
+    // The depthwise Conv whose large taps cancel before its Relu6 is the first to go back to float.
+    expect(found.kept[0]!.node).toBe('Conv__276');
+    const samples = await collect(held, load(), preprocess);
+    const fp32 = encodeModel(load());
+    const int8 = encodeModel(found.result.model);
+    const [ref, q] = [await outputsOf(fp32, samples), await outputsOf(int8, samples)];
+    for (const [name, floor] of [['offsets', MLSD_OFFSETS_FLOOR], ['scores', MLSD_SCORES_FLOOR]] as const) {
+      const acc = new FidelityAccumulator();
+      ref.forEach((r, i) => acc.add(r[name]!.data as Float32Array, q[i]![name]!.data as Float32Array));
+      process.stderr.write(`mlsd target 0.98, output ${name}: held-out cosine ${acc.result().cosine.toFixed(5)}\n`);
+      expect(acc.result().cosine, name).toBeGreaterThanOrEqual(floor);
+    }
+    const ratio = await latencyRatio(fp32, int8, samples[0]!);
+    process.stderr.write(`mlsd target 0.98: latency ${ratio.toFixed(3)}× fp32\n`);
+    expect(ratio).toBeLessThan(1);
+  });
 
   it('ISNet: the mask is at least as close to fp32 as the peer\'s dynamic-int8 model (mean abs error and IoU on held-out photos)', { timeout: 900_000 }, async (ctx) => {
     const medium = corpusModel('imgly-isnet-medium');
@@ -123,6 +204,16 @@ describe('static int8 on real models', () => {
     for (const o of report.verify.outputs) expect(o.cosine).toBeGreaterThan(0.98);
   });
 });
+
+/** Median latency of `candidate` over `reference`, interleaved runs on 2 threads. */
+async function latencyRatio(reference: Uint8Array, candidate: Uint8Array, feeds: Feeds): Promise<number> {
+  const [a, b] = [await createNodeRunner(reference, { threads: 2 }), await createNodeRunner(candidate, { threads: 2 })];
+  try {
+    return (await benchRunners([{ name: 'fp32', runner: a }, { name: 'int8', runner: b }], feeds, { runs: 20 })).models[1]!.ratio;
+  } finally {
+    await Promise.all([a.dispose(), b.dispose()]);
+  }
+}
 
 /** Op types after onnxruntime's own graph optimizations: shows which int8 kernels it runs. */
 async function fusedOps(model: Uint8Array): Promise<string[]> {

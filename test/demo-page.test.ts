@@ -6,25 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM_ABSENT, launchChromium } from './helpers/chromium.js';
 import sharp from 'sharp';
 import { DEMO_SECTIONS, renderDemoPage, type DemoPageData } from '../src/report/demo-page.js';
 import { loadReportAssets } from '../src/report/chart-asset.js';
 import { corpusData, skipWithReason } from './helpers/corpus.js';
 import { lowbit } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = mkdtempSync(join(tmpdir(), 'lowbit-demo-page-'));
 let context: BrowserContext | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lowbit-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  context = await launchChromium();
 });
 
 afterAll(async () => {
@@ -92,14 +86,14 @@ async function checkPage(browser: BrowserContext, htmlPath: string, name: string
 
 describe('the lowbit demo page in Chromium', () => {
   it('renders a page made from given figures', async (ctx) => {
-    if (!context) return skipWithReason(ctx, `${CHROMIUM} is not installed (.ci/run installs Debian's chromium)`);
+    if (!context) return skipWithReason(ctx, CHROMIUM_ABSENT!);
     const path = await syntheticPage();
     expect(readFileSync(path, 'utf8')).toContain('a note &lt;with&gt; markup to escape');
     await checkPage(context, path, 'synthetic');
   });
 
   it('renders the page a tiny `lowbit demo` run writes', async (ctx) => {
-    if (!context) return skipWithReason(ctx, `${CHROMIUM} is not installed (.ci/run installs Debian's chromium)`);
+    if (!context) return skipWithReason(ctx, CHROMIUM_ABSENT!);
     if (!corpusData('mnist')) return skipWithReason(ctx, 'MNIST is absent (.corpus/data/mnist); run `npm run corpus`');
     const out = join(OUT, 'run');
     const r = lowbit(['demo', '--out', out, '--limit', '300', '--epochs', '1', '--qat-epochs', '1', '--bench-runs', '5', '--json']);

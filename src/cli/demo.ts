@@ -95,6 +95,14 @@ function notes(r: DemoResult): string[] {
       `8-bit loss (Q = ${r.lossScale}): in its last epoch ${pct(r.quantizedLossStats.saturated)} of the digits saturated the loss (no gradient) and ${pct(r.quantizedLossStats.vanished)} of the gradient entries rounded to 0.`,
     );
   }
+  const fp32 = r.rows[0]!;
+  const slower = r.rows.slice(1).filter((row) => row.latency.medianMs > fp32.latency.medianMs);
+  if (slower.length) {
+    // Said, not hidden: on a network this small int8 buys size, not speed.
+    out.push(
+      `latency: ${slower.map((row) => row.label).join(', ')} ${slower.length > 1 ? 'run' : 'runs'} slower than fp32 here. The LeNet does about 0.4 M multiply-adds per digit, so onnxruntime's per-node costs (quantize, dequantize, requantize) outweigh the int8 arithmetic; int8 pays off on layers with millions of weights or large activations (BENCHMARKS.md: static int8 on ISNet, mlsd).`,
+    );
+  }
   return out;
 }
 

@@ -5,7 +5,8 @@ import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import type { QuantizeMode, QuantizeOptions } from '../quantize/options.js';
-import { verifyRunners, type VerifyResult } from '../eval/verify.js';
+import { verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
+import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
@@ -22,6 +23,31 @@ import { parseDims, parseList, progressLine } from './args.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { Int4Calibration } from '../quantize/int4/hessians.js';
+import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
+import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
+import { benchRunners } from '../eval/bench.js';
+import { firstSample } from '../eval/first-sample.js';
+
+/** Median latency of the quantized model over the float one's, on one sample. */
+async function latencyRatio(floatPath: string, quantizedPath: string, feeds: Feeds): Promise<number> {
+  const [float, quantized] = [await createNodeRunner(floatPath, { threads: 2 }), await createNodeRunner(quantizedPath, { threads: 2 })];
+  try {
+    const result = await benchRunners([{ name: 'float', runner: float }, { name: 'int8', runner: quantized }], feeds, { runs: 10 });
+    return result.models[1]!.ratio;
+  } finally {
+    await Promise.all([float.dispose(), quantized.dispose()]);
+  }
+}
+
+interface TargetReport {
+  latencyRatio?: number;
+  target: number;
+  reached: boolean;
+  startCosine: number;
+  cosine: number;
+  outputs: Record<string, number>;
+  kept: KeptNode[];
+}
 
 export interface QuantizeCliOptions {
   output: string;
@@ -39,12 +65,15 @@ export interface QuantizeCliOptions {
   calibMethod?: string;
   percentile?: string;
   activations?: string;
+  targetCosine?: string;
   preprocess?: string;
   samples?: string;
   dim?: string;
   externalData?: boolean;
   verify: boolean;
   report?: string;
+  labels?: string;
+  scoresOutput?: string;
   json?: boolean;
   debug?: boolean;
   blockSize?: string;
@@ -62,6 +91,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     options.reduceRange = true;
     process.stderr.write('note: this processor has no VNNI, so weights use 7 bits (--reduce-range) and onnxruntime\'s int8 kernels cannot saturate; pass --no-reduce-range for a model that will only run on VNNI processors\n');
   }
+  const labels = verifyLabels(cli); // read before the work, so that a bad label file fails first
   const samples = cli.samples === undefined ? undefined : Number(cli.samples);
   if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
   if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
@@ -69,14 +99,18 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   parsePreprocess(cli.preprocess); // bad specs fail before any work is done
   const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
 
+  const targetCosine = cli.targetCosine === undefined ? undefined : Number(cli.targetCosine);
+  if (targetCosine !== undefined && (options.mode !== 'int8' || !(targetCosine > 0 && targetCosine <= 1))) {
+    throw new UsageError(`--target-cosine takes a number in (0, 1] and is for --mode int8, got '${cli.targetCosine}' with --mode ${options.mode}`, { code: 'bad-option' });
+  }
+  const search = targetCosine === undefined ? undefined : { target: targetCosine, dims, samples };
   const gptq = options.mode === 'int4' && options.int4Method === 'gptq';
   if (options.mode !== 'int8' && !gptq && cli.calib) {
-    const which = options.mode === 'int4' ? `--mode int8 and --int4-method gptq (int4 ${options.int4Method ?? 'rtn'} needs no data` : `--mode int8 and int4 gptq (mode ${options.mode} needs no calibration`;
-    throw new UsageError(`--calib is for ${which}; use --data for verification inputs)`, { code: 'bad-option' });
+    throw new UsageError(`--calib is for --mode int8 and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   }
   if (gptq && cli.calib) options.int4Calibration = int4CalibrationFor(cli.calib, cli, readModelFile(path).model, dims, samples, Boolean(cli.json));
   const calibrate = options.mode === 'int8' ? memoized(calibratorFor(cli, readModelFile(path).model, dims, samples, Boolean(cli.json))) : undefined;
-  let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say);
+  let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search);
   if (!attempt) return;
   // onnxruntime 1.30 can fail to load a fused model: in silero VAD it cannot fuse the residual Adds
   // inside If branches into QLinearAdd. Keep the node it names in float with float inputs — and at
@@ -88,9 +122,9 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     const widen = inSubgraphs.includes(node) && !(options.isolate ?? []).includes(inSubgraphs[0]!);
     say(`onnxruntime cannot load the fused model at node '${node}'; keeping ${widen ? 'the Adds and Muls inside subgraphs' : 'it'} in float and quantizing again`);
     options.isolate = [...new Set([...(options.isolate ?? []), ...(widen ? inSubgraphs : [node])])];
-    attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say))!;
+    attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search))!;
   }
-  const { loaded, result, written } = attempt;
+  const { loaded, result, written, target } = attempt;
 
   let verify: (VerifyResult & { note?: string }) | undefined;
   if (cli.verify) {
@@ -102,10 +136,15 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
       ...(samples !== undefined ? { limit: samples } : {}),
       ...(dataSpec ? {} : { randomCount: samples ?? 4 }),
     });
-    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)));
+    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels);
     if (!dataSpec || dataSpec === 'random') verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
     else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
+    if (target) {
+      // Keeping nodes in float costs speed: say whether the int8 model still beats float.
+      target.latencyRatio = await latencyRatio(path, written.path, await firstSample(source));
+      say(`latency against float (median of 10 interleaved runs, 2 threads): ${target.latencyRatio.toFixed(3)}×${target.latencyRatio >= 1 ? ' — NOT faster than float: keep fewer nodes (a lower --target-cosine) or quantize without it' : ''}`);
+    }
   }
   if (cli.report) {
     await writeQuantizeReport(cli.report, {
@@ -131,6 +170,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     warnings: result.warnings,
     notes: result.notes,
     weightBytes: result.weightBytes,
+    ...(target ? { targetCosine: target } : {}),
     ...(verify ? { verify } : {}),
     ...(cli.report ? { report: cli.report } : {}),
     timingsMs: result.timingsMs,
@@ -139,24 +179,43 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   else process.stdout.write(renderReport(report, result));
 }
 
+interface TargetSearch {
+  target: number;
+  dims: Record<string, number>;
+  samples: number | undefined;
+}
+
 /** Read, quantize and write; undefined (after saying so) when there is nothing to quantize. */
-async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: QuantizeOptions, say: (line: string) => void) {
+async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: QuantizeOptions, say: (line: string) => void, search?: TargetSearch) {
   const loaded = readModelFile(path);
   say(`read ${path} (${formatBytes(loaded.bytes)})`);
-  const result = await quantize(loaded.model, options);
+  let result: QuantizeResult;
+  let target: TargetReport | undefined;
+  if (search) {
+    const float = readModelFile(path).model;
+    const source = openSource(cli.calib!, float, { dims: search.dims, preprocess: parsePreprocess(cli.preprocess), ...(search.samples !== undefined ? { limit: search.samples } : {}), randomCount: search.samples ?? 8 });
+    const measure = await outputCosineMeasure(float, source, (bytes) => createNodeRunner(bytes));
+    const latencyRatio = latencyRatioMeasure(float, await firstSample(source), (bytes) => createNodeRunner(bytes, { threads: 2 }));
+    const found = await quantizeToTarget(() => readModelFile(path).model, options, { target: search.target, measure, latencyRatio, onProgress: say });
+    result = found.result;
+    target = { target: search.target, reached: found.reached, startCosine: found.startCosine, cosine: found.cosine, outputs: found.outputs, kept: found.kept };
+    say(`target cosine ${search.target} ${found.reached ? 'reached' : 'NOT reached'}: lowest output cosine on the calibration samples ${found.startCosine.toFixed(5)} → ${found.cosine.toFixed(5)} with ${found.kept.length} node(s) kept in float`);
+  } else {
+    result = await quantize(loaded.model, options);
+  }
   if (result.noop) {
     const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
     if (cli.json) printJson({ mode: options.mode, input: { path, bytes: loaded.bytes }, output: null, quantized: 0, noop: true, message, skipped: result.skipped });
     else process.stdout.write(`${message}\n`);
     return undefined;
   }
-  const written = writeModelFile(loaded.model, cli.output, {
+  const written = writeModelFile(result.model, cli.output, {
     externalData: cli.externalData ? 'always' : 'auto',
     inputHadExternalData: loaded.externalFiles.length > 0,
     protect: [path, ...loaded.externalFiles],
   });
   say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
-  return { loaded, result, written };
+  return { loaded, result, written, target };
 }
 
 /** Names of the Add and Mul nodes inside subgraphs of the model at `path`. */
@@ -196,7 +255,15 @@ function memoized(calibrate: NonNullable<QuantizeOptions['calibrate']>): NonNull
 }
 
 /** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
-async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void): Promise<VerifyResult> {
+/** `--labels` (with `--data`): top-1 of the float and the quantized model beside the fidelity figures. */
+function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
+  if (cli.labels === undefined) return undefined;
+  if (!cli.verify) throw new UsageError('--labels is for verification; it cannot go with --no-verify', { code: 'bad-option' });
+  if (cli.data === undefined || cli.data === 'random') throw new UsageError('--labels needs --data: the labelled samples, one label per sample in the order the data gives them', { code: 'bad-option' });
+  return { labels: readLabels(cli.labels), file: cli.labels, ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}) };
+}
+
+async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels?: VerifyLabels): Promise<VerifyResult> {
   const reference = await createNodeRunner(floatPath);
   let candidate: Runner;
   try {
@@ -207,7 +274,11 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
     throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${(error as Error).message}`, { code: 'output-does-not-load', cause: error });
   }
   try {
-    return await verifyRunners(reference, candidate, source, progress);
+    return await verifyRunners(reference, candidate, source, progress, labels);
+  } catch (error) {
+    // The command fails (labels that do not match the data, say): leave no output behind.
+    removeOutputs(written);
+    throw error;
   } finally {
     await Promise.all([reference.dispose(), candidate.dispose()]);
   }
@@ -348,6 +419,12 @@ function renderReport(report: Report, result: QuantizeResult): string {
     for (const o of report.verify.outputs) {
       const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${(o.top1Agreement * 100).toFixed(1)}%` : '';
       lines.push(`  ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${o.sqnrDb.toFixed(1)} dB  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${o.nonFinite ? `  NON-FINITE ${o.nonFinite}` : ''}`);
+    }
+    const accuracy = report.verify.accuracy;
+    if (accuracy) {
+      const top1 = (a: typeof accuracy.float) => `${(a.top1 * 100).toFixed(2)}% (${a.correctTop1}/${a.labelled})`;
+      const delta = (accuracy.quantized.top1 - accuracy.float.top1) * 100;
+      lines.push(`  top-1 on the labels, output '${accuracy.float.output}': float ${top1(accuracy.float)}, quantized ${top1(accuracy.quantized)} (${delta >= 0 ? '+' : ''}${delta.toFixed(2)} points)`);
     }
     if (report.verify.note) lines.push(`  (${report.verify.note})`);
   }

@@ -1,5 +1,5 @@
 import { DataType, dtypeName, type TypedArray } from '../ir/dtype.js';
-import type { HostTensor } from '../runner/runner.js';
+import type { HostTensor, Runner } from '../runner/runner.js';
 import { UsageError } from '../errors.js';
 
 /** Labelled accuracy of one model: how many rows the scores ranked the label first, or in the top five. */
@@ -105,4 +105,18 @@ export function labelsFromArray(array: HostTensor, file: string): Int32Array {
     throw new UsageError(`${file}: labels must have shape [N] or [N, 1], but it has [${shape.join(', ')}]`, { code: 'bad-labels' });
   }
   return Int32Array.from(array.data as TypedArray as ArrayLike<number | bigint>, Number);
+}
+
+/** The first output shaped like class scores ([rows, classes] or [classes]). */
+export function scoresOutputOf(runner: Runner): string {
+  const found = runner.outputs.find((o) => {
+    const dims = o.dims;
+    if (!dims || dims.length < 1 || dims.length > 2) return false;
+    const classes = dims[dims.length - 1];
+    return typeof classes === 'number' && scoreLayout([1, classes]) !== undefined;
+  });
+  if (!found) {
+    throw new UsageError(`no output looks like class scores ([rows, classes]) among ${runner.outputs.map((o) => `'${o.name}'`).join(', ')}; name it with --scores-output`, { code: 'no-scores' });
+  }
+  return found.name;
 }

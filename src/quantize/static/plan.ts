@@ -166,7 +166,7 @@ function computeSkipReason(node: Node): { code: string; reason: string } | undef
 
 
 /** Ops whose result jumps when an operand moves by one quantization step. */
-const COMPARISONS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']);
+export const COMPARISONS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual']);
 
 /**
  * Values a comparison between two activations depends on, back to the weighted ops that make them

@@ -87,4 +87,19 @@ describe('static int8 (QDQ)', () => {
     expect(fused).not.toContain('Relu');
     expect(fused).toContain('QLinearSigmoid');
   });
+  it('an excluded node reads the float tensor, not a DequantizeLinear, so onnxruntime cannot fuse it into int8 after all', async () => {
+    const model = unetish();
+    const result = await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(samples(4)), exclude: ['c2'] });
+    expect(result.skipped.find((d) => d.node === 'c2')?.code).toBe('excluded');
+    const c2 = [...model.graph.nodes].find((n) => n.name === 'c2')!;
+    expect(c2.input(0)!.producer()!.opType).toBe('MaxPool');
+    expect(c2.input(1)!.producer()).toBeUndefined();
+    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-static-excluded-${process.pid}.onnx`;
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
+    await session.release();
+    const fused = ops(readModelFile(path).model);
+    expect(fused.filter((o) => o === 'QLinearConv')).toHaveLength(2);
+    expect(fused.filter((o) => o === 'Conv' || o === 'FusedConv')).toHaveLength(1);
+  });
 });

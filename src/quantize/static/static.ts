@@ -9,6 +9,7 @@ import { constantsToInitializersPass } from '../../passes/constants-to-initializ
 import { removeIdentityPass } from '../../passes/remove-identity.js';
 import { foldBatchNormPass } from '../../passes/fold-batchnorm.js';
 import { foldConvAffinePass } from '../../passes/fold-conv-affine.js';
+import { countHardswish, foldHardswishPass, HARDSWISH_OPSET } from '../../passes/fold-hardswish.js';
 import { convertOpset } from '../../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../../passes/infer-types/infer-types.js';
 import type { CalibrationOutcome, QuantizeOptions } from '../options.js';
@@ -28,7 +29,10 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   time('prepare', () =>
     runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass, removeIdentityPass, foldBatchNormPass, foldConvAffinePass], { check: options.debug ?? false }),
   );
-  if ((model.opset() ?? 0) < 13) time('opset', () => convertOpset(model, 13));
+  // A decomposed hardswish is four float ops between DQ and Q in every layer; HardSwish (opset 14) is one.
+  const opsetFloor = countHardswish(model) > 0 ? HARDSWISH_OPSET : 13;
+  if ((model.opset() ?? 0) < opsetFloor) time('opset', () => convertOpset(model, opsetFloor));
+  time('fold-hardswish', () => runPasses(model, [foldHardswishPass], { check: options.debug ?? false }));
   time('infer-types', () => inferTypes(model));
   const plan = time('plan', () => planQdq(model, { exclude: new Set(options.exclude ?? []), isolate: new Set(options.isolate ?? []) }));
 
@@ -40,7 +44,14 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
 
   const activation = options.activations === 'int8' ? DataType.INT8 : DataType.UINT8;
   const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
-  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, new Set(options.isolate ?? [])));
+  // Excluded nodes read the float tensors themselves, not a DequantizeLinear: onnxruntime fuses
+  // DQ → Conv → Q into QLinearConv even when the Conv's weight is float (it quantizes the weight
+  // itself, to 8 bits that saturate without VNNI), and DQ → Add → Q into QLinearAdd, so a node
+  // between DQ and Q is not kept in float at all (mlsd: excluding its worst Conv cost 0.13 cosine).
+  const excluded = new Set(options.exclude ?? []);
+  const floatReaders = new Set(options.isolate ?? []);
+  for (const graph of model.allGraphs()) for (const n of graph.nodes) if (n.name && (excluded.has(n.name) || excluded.has(n.opType))) floatReaders.add(n.name);
+  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders));
   store.removeReplaced();
   return {
     quantized: applied.quantizedNodes,

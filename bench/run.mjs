@@ -1,0 +1,81 @@
+// `npm run bench [-- NAME ...]`: runs the benchmarks (all, or the named ones) one after the other
+// and writes each one's table into BENCHMARKS.md, between the markers of its section, so that the
+// file always holds the latest figures with the command that made them. Build first (npm run build;
+// `npm ci` does it). Benchmarks time things side by side, so run them on a machine that is
+// otherwise quiet; each prints the machine it ran on.
+//   node bench/run.mjs --list
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from './lib.mjs';
+
+/** Section name → script and arguments, in the order of BENCHMARKS.md. */
+const BENCHES = [
+  ['io', ['--expose-gc', 'bench/io.mjs', '7'], 'issue 2: model I/O'],
+  ['quantize-weights', ['bench/quantize-weights.mjs', '9'], 'issue 3: weight quantizer throughput'],
+  ['dynamic-conv', ['bench/dynamic-conv.mjs', '15'], 'issue 3: which form dynamic mode gives convolutions'],
+  ['quantize-speed', ['bench/quantize-speed.mjs', '9'], 'issue 3: dynamic int8 speed on mailwoman and ISNet'],
+  ['static-int8', ['bench/static-int8.mjs', '6'], 'issue 4: static int8 speed and fidelity (conv stack, ISNet)'],
+  ['static-int8-corpus', ['bench/static-int8-corpus.mjs', '15'], 'issue 4: static int8 on PaddleOCR det and mlsd'],
+  ['calib-memory', ['bench/calib-memory.mjs', 'minmax', 'entropy'], 'issue 4: calibration memory, 50 vs 500 samples'],
+  ['calib-time', ['bench/calib-time.mjs', '3'], 'issue 4: calibration time by method'],
+  ['int4-tinylm', ['bench/int4-tinylm.mjs'], 'issue 5: int4 quality on tinylm'],
+  ['int4-latency', ['bench/int4-latency.mjs'], 'issue 5: int4 latency on a 2048-wide decoder stack'],
+  ['bench-reproducibility', ['bench/bench-reproducibility.mjs'], 'issue 6: do `lowbit bench` ratios reproduce?'],
+  ['train-throughput', ['bench/train-throughput.mjs', '250', '3'], 'issue 7: training throughput'],
+];
+
+const FILE = join(REPO, 'BENCHMARKS.md');
+const HEADER = `# Benchmarks
+
+The latest figures of every benchmark in \`bench/\`, each with the machine it ran on and the command
+that made it. \`npm run bench\` reruns all of them and rewrites this file; \`npm run bench -- NAME ...\`
+reruns some (names: ${BENCHES.map(([n]) => `\`${n}\``).join(', ')}). Times are medians of runs
+interleaved across the models compared (A B A B …), so that load from elsewhere on a shared
+machine hits all alike; read the ratios, not the milliseconds.
+`;
+
+const args = process.argv.slice(2);
+if (args.includes('--list')) {
+  for (const [name, argv, what] of BENCHES) console.log(`${name.padEnd(22)} node ${argv.join(' ')}   (${what})`);
+  process.exit(0);
+}
+const unknown = args.filter((a) => !BENCHES.some(([n]) => n === a));
+if (unknown.length) {
+  console.error(`bench: unknown benchmark(s) ${unknown.join(', ')}; see node bench/run.mjs --list`);
+  process.exit(2);
+}
+if (!existsSync(join(REPO, 'dist', 'index.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+
+const marker = (name, end = false) => `<!-- bench:${name}${end ? ':end' : ''} -->`;
+const sections = new Map();
+const old = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '';
+for (const [name] of BENCHES) {
+  const start = old.indexOf(marker(name));
+  const end = old.indexOf(marker(name, true));
+  if (start >= 0 && end > start) sections.set(name, old.slice(start + marker(name).length, end).trim());
+}
+
+let failed = 0;
+for (const [name, argv, what] of BENCHES) {
+  if (args.length && !args.includes(name)) continue;
+  process.stderr.write(`\n== ${name}: node ${argv.join(' ')}\n`);
+  const r = spawnSync(process.execPath, argv, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+  process.stdout.write(r.stdout ?? '');
+  if (r.status !== 0) {
+    failed++;
+    process.stderr.write(`bench: ${name} failed (exit ${r.status}); its section keeps the previous figures\n`);
+    continue;
+  }
+  sections.set(name, `## ${what}\n\n${r.stdout.trim()}`);
+}
+
+const body = BENCHES.filter(([name]) => sections.has(name)).map(([name]) => `${marker(name)}\n${sections.get(name)}\n${marker(name, true)}`);
+const temp = `${FILE}.tmp-${process.pid}`;
+writeFileSync(temp, `${HEADER}\n${body.join('\n\n')}\n`);
+renameSync(temp, FILE);
+process.stderr.write(`\nbench: wrote ${FILE}${failed ? ` (${failed} benchmark(s) failed)` : ''}\n`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,60 @@
+// Static int8 on PaddleOCR text detection and mlsd (line detection), as users run it: `lowbit
+// quantize --mode int8` calibrated on corpus photos, verified on held-out ones (cosine per output
+// against fp32, from the command's own --json), then fp32 and int8 timed side by side
+// (onnxruntime-node, CPU, 2 threads, interleaved runs, medians) on a held-out photo.
+//   node bench/static-int8-corpus.mjs [runs]
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSource, readModelFile } from '../dist/index-node.js';
+import { parsePreprocess } from '../dist/data/preprocess.js';
+import { CORPUS, REPO, machine, requireModel, table } from './lib.mjs';
+import { session, tensor, timeInterleaved } from './ort.mjs';
+
+const runs = Number(process.argv[2] ?? 15);
+const photos = join(CORPUS, 'data', 'photos');
+const work = mkdtempSync(join(tmpdir(), 'lowbit-bench-static-'));
+const folder = (names) => {
+  const dir = mkdtempSync(join(work, 'photos-'));
+  for (const n of names) copyFileSync(join(photos, n), join(dir, n));
+  return dir;
+};
+
+// The same models, photos and preprocessing as test/corpus-static-int8.test.ts.
+const CASES = [
+  { id: 'ppocrv4-det', preprocess: 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', calib: ['text.png', 'camera.png', 'coins.png', 'coffee.png'], held: ['page.png'] },
+  { id: 'mlsd-320-large', preprocess: 'scale=1', calib: ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], held: ['chelsea.png', 'motorcycle_left.png'] },
+];
+/** Settings compared: the defaults, and the ones named on the command line after `--`. */
+const VARIANTS = [{ label: 'defaults', args: [] }, ...(process.argv.includes('--') ? [{ label: process.argv.slice(process.argv.indexOf('--') + 1).join(' '), args: process.argv.slice(process.argv.indexOf('--') + 1) }] : [])];
+
+const rows = [];
+for (const c of CASES) {
+  const path = requireModel(c.id);
+  const calib = folder(c.calib);
+  const held = folder(c.held);
+  const variants = [];
+  for (const v of VARIANTS) {
+    const out = join(work, `${c.id}-${variants.length}.onnx`);
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [join(REPO, 'dist/cli/main.js'), 'quantize', path, '-o', out, '--mode', 'int8', '--calib', calib, '--data', held, '--preprocess', c.preprocess, ...v.args, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`quantize ${c.id} (${v.label}) failed: ${r.stderr}`);
+    const json = JSON.parse(r.stdout);
+    variants.push({ ...v, out, json, seconds: (performance.now() - t) / 1000 });
+  }
+  const float = readModelFile(path).model;
+  const [first] = await openSource(held, float, { preprocess: parsePreprocess(c.preprocess), limit: 1 }).samples().next().then((x) => [x.value]);
+  const feeds = Object.fromEntries(Object.entries(first).map(([k, t]) => [k, tensor('float32', t.dims, t.data)]));
+  const sessions = [await session(readFileSync(path)), ...(await Promise.all(variants.map((v) => session(readFileSync(v.out)))))];
+  const [f, ...qs] = await timeInterleaved(sessions, feeds, { runs, warmup: 2 });
+  rows.push([c.id, 'fp32', '—', f.median.toFixed(1), '1.00', '—', '—']);
+  variants.forEach((v, i) => {
+    const cosines = v.json.verify.outputs.map((o) => `${o.name}: ${o.cosine.toFixed(4)}`).join(', ');
+    const kept = v.json.skipped.length;
+    rows.push([c.id, `int8, ${v.label}`, cosines, qs[i].median.toFixed(1), (f.median / qs[i].median).toFixed(2), String(kept), v.seconds.toFixed(0)]);
+  });
+}
+console.log(`### Static int8 on PaddleOCR det and mlsd, median of ${runs} interleaved runs\n`);
+console.log(`Machine: ${machine()}; onnxruntime-node, CPU, 2 threads; the CLI's defaults (7-bit weights without VNNI). Command: \`node bench/static-int8-corpus.mjs ${process.argv.slice(2).join(' ')}\`\n`);
+console.log(table(['model', 'form', 'cosine vs fp32 on held-out photos', 'ms (median)', 'speed-up vs fp32', 'nodes left in float', 'quantize s'], rows));

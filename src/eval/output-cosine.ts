@@ -1,0 +1,68 @@
+import type { Model } from '../ir/model.js';
+import type { SampleSource } from '../data/samples.js';
+import type { Feeds, HostTensor } from '../runner/runner.js';
+import { encodeModel } from '../serde/encode.js';
+import { FidelityAccumulator } from './metrics.js';
+import { asNumbers } from './verify.js';
+import type { CreateRunner } from './per-layer.js';
+import { benchRunners } from './bench.js';
+
+/**
+ * A measure for quantizeToTarget: the float model's outputs on up to `limit` samples are computed
+ * once and kept; each call runs a quantized model on the same samples and returns the cosine of
+ * each output against them, over all samples together.
+ */
+export async function outputCosineMeasure(float: Model, source: SampleSource, createRunner: CreateRunner, limit = 8): Promise<(quantized: Model) => Promise<Record<string, number>>> {
+  const samples: Feeds[] = [];
+  for await (const feeds of source.samples()) {
+    if (samples.length >= limit) break;
+    samples.push(feeds);
+  }
+  const reference: Record<string, HostTensor>[] = [];
+  const runner = await createRunner(encodeModel(float));
+  try {
+    for (const feeds of samples) reference.push(await runner.run(feeds));
+  } finally {
+    await runner.dispose();
+  }
+  return async (quantized) => {
+    const candidate = await createRunner(encodeModel(quantized));
+    try {
+      const accumulators = new Map<string, FidelityAccumulator>();
+      for (const [i, feeds] of samples.entries()) {
+        const out = await candidate.run(feeds);
+        for (const [name, ref] of Object.entries(reference[i]!)) {
+          if (!out[name]) continue;
+          let acc = accumulators.get(name);
+          if (!acc) accumulators.set(name, (acc = new FidelityAccumulator()));
+          acc.add(asNumbers(ref), asNumbers(out[name]!));
+        }
+      }
+      return Object.fromEntries([...accumulators].map(([name, acc]) => [name, acc.result().cosine]));
+    } finally {
+      await candidate.dispose();
+    }
+  };
+}
+
+/**
+ * A latency check for quantizeToTarget: the median latency of a quantized model over the float
+ * model's, runs interleaved on `feeds` (see benchRunners). `createRunner` sets the threads.
+ */
+export function latencyRatioMeasure(float: Model, feeds: Feeds, createRunner: CreateRunner, runs = 10): (quantized: Model) => Promise<number> {
+  const floatBytes = encodeModel(float);
+  return async (quantized) => {
+    const reference = await createRunner(floatBytes);
+    try {
+      const candidate = await createRunner(encodeModel(quantized));
+      try {
+        const result = await benchRunners([{ name: 'float', runner: reference }, { name: 'quantized', runner: candidate }], feeds, { runs });
+        return result.models[1]!.ratio;
+      } finally {
+        await candidate.dispose();
+      }
+    } finally {
+      await reference.dispose();
+    }
+  };
+}
