@@ -1,6 +1,6 @@
 // Do `lowbit bench` ratios reproduce? Runs the command twice on the same models and compares each
 // model's time ratio to the first model between the two runs. The claim: within 10%, on a shared
-// two-core machine, because runs are interleaved (A B A B …) and medians are used.
+// two-core machine, because runs are interleaved (A B, B A, …) and medians are used.
 //   node bench/bench-reproducibility.mjs [runs]      (build first: npm run build)
 // Models: PaddleOCR det from the corpus, float and weights-int8; tinylm, float and dynamic int8.
 // Prints both runs and the difference; exits 1 when a ratio moves by more than the tolerance.

@@ -40,7 +40,7 @@ export const DEFAULT_WARMUP = 3;
 
 /**
  * Time every model on the same feeds. After the warm-up, runs are interleaved across the models
- * (A B A B …) rather than done model by model, so that drift on a shared machine (other jobs,
+ * (A B, then B A, …) rather than done model by model, so that drift on a shared machine (other jobs,
  * clock changes, thermal limits) falls on all of them alike and their ratios stay comparable.
  */
 export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options: BenchOptions = {}): Promise<BenchResult> {
@@ -53,7 +53,10 @@ export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options
   for (let w = 0; w < warmup; w++) for (const t of targets) await t.runner.run(feeds);
   const times = targets.map(() => [] as number[]);
   for (let r = 0; r < runs; r++) {
-    for (let i = 0; i < targets.length; i++) {
+    // Every other round in reverse (A B, B A, …): no model always runs right after the same one,
+    // so the caches and clocks each leaves behind fall on all alike.
+    for (let k = 0; k < targets.length; k++) {
+      const i = r % 2 === 0 ? k : targets.length - 1 - k;
       const start = clock();
       await targets[i]!.runner.run(feeds);
       times[i]!.push(clock() - start);

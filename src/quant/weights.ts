@@ -52,29 +52,29 @@ interface Layout {
 }
 
 /**
- * q = saturate(rint(float32(w / s)) + z), computed as rint(w · (1/s)) — a multiply instead of a
- * divide — except within 1e-4 of a .5 tie, where the float32 quotient could round to the other
- * side: there the exact form is used. Bit-identical to the reference (tested), about twice as fast.
- * Valid for 8-bit ranges (|w/s| ≤ 256, where float32's half-ulp is far below 1e-4).
+ * q = saturate(rint(float32(w / s)) + z), computed as rint(w · (1/s)) + z — a multiply instead of a
+ * divide — on the fast path, which stores the double as it is. Elements within 1e-4 of a .5 tie
+ * (where the float32 quotient could round to the other side) or outside [qmin, qmax] take
+ * exactElement. Bit-identical to the reference (tested). The loops are written out in full, with
+ * the rare case behind a call, because this runs over every weight of a model: about 1.5× faster
+ * than calling a per-element function (bench/quantize-weights.mjs). Valid for 8-bit ranges
+ * (|w/s| ≤ 256, where float32's half-ulp is far below 1e-4).
  */
-function quantizeElement(w: number, scale: number, inv: number, zp: number, qmin: number, qmax: number): number {
-  const y = w * inv;
-  let r = y + ROUNDER - ROUNDER;
-  const d = y - r; // in [-0.5, 0.5]: near ±0.5 is near a tie
-  if (d > 0.4999 || d < -0.4999) r = Math.fround(w / scale) + ROUNDER - ROUNDER;
-  const q = r + zp;
-  // Clamp as a double, then `| 0`: storing an int32 into the Int8Array is about 1.5× faster than
-  // storing a double (measured), and the clamp keeps `| 0` from wrapping.
-  return (q < qmin ? qmin : q > qmax ? qmax : q) | 0;
-}
-
 function quantizeInto(values: Float32Array, { outer, channels, inner }: Layout, scales: Float64Array, zps: Float64Array, qmin: number, qmax: number, out: Int8Array | Uint8Array): void {
   const inverse = scales.map((s) => 1 / s);
+  const R = ROUNDER; // a local: reading the imported binding in the loop costs a load each time
   if (inner === 1) {
     // Last axis (MatMul [K, N] per column): consecutive elements belong to consecutive channels.
     for (let o = 0; o < outer; o++) {
       const base = o * channels;
-      for (let c = 0; c < channels; c++) out[base + c] = quantizeElement(values[base + c]!, scales[c]!, inverse[c]!, zps[c]!, qmin, qmax);
+      for (let c = 0; c < channels; c++) {
+        const w = values[base + c]!;
+        const y = w * inverse[c]!;
+        const r = y + R - R;
+        const d = y - r; // in [-0.5, 0.5]: near ±0.5 is near a tie
+        const q = r + zps[c]!;
+        out[base + c] = d > 0.4999 || d < -0.4999 || q < qmin || q > qmax ? exactElement(w, scales[c]!, zps[c]!, qmin, qmax) : q;
+      }
     }
     return;
   }
@@ -84,9 +84,22 @@ function quantizeInto(values: Float32Array, { outer, channels, inner }: Layout, 
       const inv = inverse[c]!;
       const zp = zps[c]!;
       const base = (o * channels + c) * inner;
-      for (let i = base; i < base + inner; i++) out[i] = quantizeElement(values[i]!, scale, inv, zp, qmin, qmax);
+      for (let i = base; i < base + inner; i++) {
+        const w = values[i]!;
+        const y = w * inv;
+        const r = y + R - R;
+        const d = y - r;
+        const q = r + zp;
+        out[i] = d > 0.4999 || d < -0.4999 || q < qmin || q > qmax ? exactElement(w, scale, zp, qmin, qmax) : q;
+      }
     }
   }
+}
+
+/** The reference form for the rare element: float32 division, round half to even, saturate. */
+function exactElement(w: number, scale: number, zp: number, qmin: number, qmax: number): number {
+  const q = Math.fround(w / scale) + ROUNDER - ROUNDER + zp;
+  return q < qmin ? qmin : q > qmax ? qmax : q;
 }
 
 /** [-absmax, absmax] per channel: one comparison per element, for symmetric ranges. */
