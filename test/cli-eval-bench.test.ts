@@ -145,7 +145,10 @@ describe('lowbit bench', () => {
       expect(m.medianMs).toBeLessThanOrEqual(m.p90Ms);
     }
     expect(out.models[0].ratio).toBe(1);
-    expect(out.models[1].ratio).toBeCloseTo(out.models[1].medianMs / out.models[0].medianMs, 12);
+    // The median of per-round ratios: within what the fastest and slowest runs allow.
+    const [first, second] = out.models;
+    expect(second.ratio).toBeGreaterThanOrEqual(second.minMs / first.maxMs);
+    expect(second.ratio).toBeLessThanOrEqual(second.maxMs / first.minMs);
   });
 
   it('times on the first sample of --data and sizes symbolic dims with --dim', () => {

@@ -16,7 +16,11 @@ export interface BenchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Latency of one model, in milliseconds; `ratio` is its median over the first model's median. */
+/**
+ * Latency of one model, in milliseconds. `ratio` is the median, over the rounds, of this model's
+ * time over the first model's time in the same round: paired within a round, it cancels load that
+ * comes and goes on a shared machine better than a ratio of two medians does.
+ */
 export interface ModelTiming {
   name: string;
   runs: number;
@@ -64,11 +68,11 @@ export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options
     options.onProgress?.(r + 1, runs);
   }
   const stats = times.map(summarizeTimes);
-  const base = stats[0]!.medianMs;
+  const pairedRatio = (i: number) => quantile(times[i]!.map((t, r) => t / times[0]![r]!).sort((a, b) => a - b), 0.5);
   return {
     runs,
     warmup,
-    models: targets.map((t, i) => ({ name: t.name, runs, ...stats[i]!, ratio: stats[i]!.medianMs / base })),
+    models: targets.map((t, i) => ({ name: t.name, runs, ...stats[i]!, ratio: i === 0 ? 1 : pairedRatio(i) })),
   };
 }
 
