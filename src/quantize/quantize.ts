@@ -75,10 +75,11 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
   return { ...result, model, mode: options.mode, timingsMs: timings };
 }
 
-export type Partial = Omit<QuantizeResult, 'model' | 'mode' | 'timingsMs'>;
+/** What each mode returns; quantize() adds the model, the mode and the timings. */
+export type ModeOutcome = Omit<QuantizeResult, 'model' | 'mode' | 'timingsMs'>;
 export type Timer = <T>(label: string, fn: () => T) => T;
 
-function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): Partial {
+function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): ModeOutcome {
   const warnings: Diagnostic[] = [];
   const notes: string[] = [];
   const perTensor = options.perTensor ?? false;
@@ -116,7 +117,7 @@ function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): P
   };
 }
 
-function quantizeFp16(model: Model, options: QuantizeOptions): Partial {
+function quantizeFp16(model: Model, options: QuantizeOptions): ModeOutcome {
   runPasses(model, [topoSortPass], { check: options.debug ?? false });
   const before = floatPayloadBytes(model);
   const r = convertToFloat16(model, { keepIoTypes: options.keepIoTypes ?? true, block: [...(options.fp16Block ?? []), ...(options.exclude ?? [])] });

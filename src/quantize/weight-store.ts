@@ -106,9 +106,7 @@ export class WeightStore {
 
   /** Remove the float weights nothing reads any more. */
   removeReplaced(): void {
-    for (const weight of this.replaced) {
-      if (weight.uses().length === 0 && !weight.isGraphOutput() && weight.graph?.initializers.get(weight.name) === weight) weight.graph.removeInitializer(weight);
-    }
+    removeUnreadInitializers(this.replaced);
   }
 
   private idOf(v: Value): number {
@@ -118,5 +116,12 @@ export class WeightStore {
       this.ids.set(v, id);
     }
     return id;
+  }
+}
+
+/** Remove each of these initializers that nothing reads any more (a float weight after quantization). */
+export function removeUnreadInitializers(weights: Iterable<Value>): void {
+  for (const weight of weights) {
+    if (weight.uses().length === 0 && !weight.isGraphOutput() && weight.graph?.initializers.get(weight.name) === weight) weight.graph.removeInitializer(weight);
   }
 }

@@ -1,4 +1,5 @@
 import { attr } from '../../ir/attribute.js';
+import { removeUnreadInitializers } from '../weight-store.js';
 import { DataType } from '../../ir/dtype.js';
 import type { Model } from '../../ir/model.js';
 import { Node } from '../../ir/node.js';
@@ -181,9 +182,7 @@ export class Int4WeightStore {
 
   /** Remove the float weights nothing reads any more. */
   removeReplaced(): void {
-    for (const weight of this.replaced) {
-      if (weight.uses().length === 0 && !weight.isGraphOutput() && weight.graph?.initializers.get(weight.name) === weight) weight.graph.removeInitializer(weight);
-    }
+    removeUnreadInitializers(this.replaced);
   }
 
   private key(weight: Value, scaleType: ScaleType): string {

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../../diagnostics.js';
+import type { ModeOutcome } from '../quantize.js';
 import { LowbitError, PassError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { runPasses } from '../../passes/pass.js';
@@ -19,20 +20,11 @@ import { int4Settings } from './settings.js';
 /** Blocked DequantizeLinear with int4/uint4 weights is ONNX opset 21. */
 const QDQ_INT4_OPSET = 21;
 
-export interface Int4Outcome {
-  quantized: number;
-  skipped: Diagnostic[];
-  warnings: Diagnostic[];
-  notes: string[];
-  noop: boolean;
-  weightBytes: { before: number; after: number };
-}
-
 /**
  * int4: MatMul weights to 4-bit blocks (MatMulNBits, or standard blocked DequantizeLinear), and
  * optionally Gather tables to GatherBlockQuantized. The model is rewritten in place.
  */
-export async function quantizeInt4(model: Model, options: QuantizeOptions, timings: Record<string, number>): Promise<Int4Outcome> {
+export async function quantizeInt4(model: Model, options: QuantizeOptions, timings: Record<string, number>): Promise<ModeOutcome> {
   const settings = int4Settings(options);
   const time = async <T>(label: string, fn: () => T | Promise<T>): Promise<T> => {
     const start = performance.now();

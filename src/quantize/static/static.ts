@@ -13,7 +13,7 @@ import { countHardswish, foldHardswishPass, HARDSWISH_OPSET } from '../../passes
 import { convertOpset } from '../../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../../passes/infer-types/infer-types.js';
 import type { CalibrationOutcome, QuantizeOptions } from '../options.js';
-import type { Partial, Timer } from '../quantize.js';
+import type { ModeOutcome, Timer } from '../quantize.js';
 import { WeightStore } from '../weight-store.js';
 import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
@@ -22,7 +22,7 @@ import { planQdq } from './plan.js';
  * Static int8: weights int8 per channel, activations uint8 (or int8) with ranges measured on
  * calibration data, in the QDQ form onnxruntime executes with int8 kernels.
  */
-export async function quantizeStatic(model: Model, options: QuantizeOptions, time: Timer): Promise<Partial> {
+export async function quantizeStatic(model: Model, options: QuantizeOptions, time: Timer): Promise<ModeOutcome> {
   const calibrate = options.calibrate;
   if (!calibrate) throw new LowbitError('static int8 needs calibration data: give --calib SOURCE (a folder of .npy/.npz files or images, or random)', { code: 'no-calibration' });
   const warnings: Diagnostic[] = [];
