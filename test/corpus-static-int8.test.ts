@@ -203,6 +203,22 @@ describe('static int8 on real models', () => {
     expect(insideIf.length).toBeGreaterThan(10);
     for (const o of report.verify.outputs) expect(o.cosine).toBeGreaterThan(0.98);
   });
+
+  it('PaddleOCR det with 16-bit activations (--activations uint16): cosine ≥ 0.98 on the scanned page, the fidelity the 8-bit forms miss', { timeout: 300_000 }, async (ctx) => {
+    const entry = corpusModel('ppocrv4-det');
+    const absent = absentReason(entry.path, entry.id);
+    if (absent) return skipWithReason(ctx, absent);
+    const held = photoFolder(['page.png']);
+    if (!held) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
+    const out = join(mkdtempSync(join(tmpdir(), 'lowbit-det16-')), 'det-a16.onnx');
+    const r = lowbit(['quantize', entry.path, '-o', out, '--mode', 'int8', '--calib', await textPages(4), '--data', held, '--preprocess', 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', '--activations', 'uint16', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    process.stderr.write(`ppocrv4-det uint16 activations: page.png cosine ${report.verify.outputs[0].cosine.toFixed(5)}\n`);
+    expect(report.notes.join(' ')).toMatch(/for fidelity, not speed/);
+    expect(r.stderr).not.toMatch(/--reduce-range/); // no int8 kernels run, so full 8-bit weights
+    expect(report.verify.outputs[0].cosine).toBeGreaterThanOrEqual(0.98);
+  });
 });
 
 /** Median latency of `candidate` over `reference`, interleaved runs on 2 threads. */

@@ -86,7 +86,8 @@ export interface QuantizeCliOptions {
 export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Promise<void> {
   const options = toOptions(cli);
   if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
-  if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && hasInt8DotProduct() === false) {
+  const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
+  if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && !sixteenBit && hasInt8DotProduct() === false) {
     // Without VNNI, full-range int8 weights can saturate onnxruntime's u8×s8 kernels (see node/cpu.ts).
     options.reduceRange = true;
     process.stderr.write('note: this processor has no VNNI, so weights use 7 bits (--reduce-range) and onnxruntime\'s int8 kernels cannot saturate; pass --no-reduce-range for a model that will only run on VNNI processors\n');
@@ -380,10 +381,9 @@ function int4Options(cli: QuantizeCliOptions): Partial<QuantizeOptions> {
   };
 }
 
-function activationType(text: string): 'uint8' | 'int8' {
-  if (text === 'uint8' || text === 'int8') return text;
-  if (text === 'int16') throw new UsageError('--activations int16 is not available in this version yet (uint8 and int8 are)', { code: 'bad-option' });
-  throw new UsageError(`--activations must be uint8 or int8, got '${text}'`, { code: 'bad-option' });
+function activationType(text: string): 'uint8' | 'int8' | 'uint16' | 'int16' {
+  if (text === 'uint8' || text === 'int8' || text === 'uint16' || text === 'int16') return text;
+  throw new UsageError(`--activations must be uint8, int8, uint16 or int16, got '${text}'`, { code: 'bad-option' });
 }
 
 function noopReason(result: QuantizeResult): string {

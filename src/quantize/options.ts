@@ -37,7 +37,12 @@ export interface QuantizeOptions {
    */
   isolate?: string[];
   /** int8: activation type (uint8 asymmetric by default, int8 symmetric). */
-  activations?: 'uint8' | 'int8';
+  /**
+   * int8 mode: the activations' type. uint8 (asymmetric) and int8 (symmetric) run in onnxruntime's
+   * int8 kernels; uint16 and int16 (opset 21 Q/DQ) are for fidelity, not speed: onnxruntime's CPU
+   * build runs the ops between them in float.
+   */
+  activations?: 'uint8' | 'int8' | 'uint16' | 'int16';
   /**
    * int8: measures the range of each named tensor of the (prepared, float) model on calibration
    * data. The Node layer builds one from a data source and onnxruntime (src/node/calibrator.ts).
@@ -49,7 +54,7 @@ export interface QuantizeOptions {
   int4Method?: Int4Method;
   /** int4: com.microsoft MatMulNBits (default) or standard ONNX: opset-21 blocked DequantizeLinear + MatMul. */
   int4Format?: Int4Format;
-  /** int4 nbits: MatMulNBits accuracy_level 0–4 (4: int8 activations, fastest on CPU); left out by default. */
+  /** int4 nbits: MatMulNBits accuracy_level 0–4 (4, the default: int8 activations, fastest on CPU). */
   accuracyLevel?: number;
   /** int4: also quantize Gather tables to 4 or 8 bits (com.microsoft GatherBlockQuantized); off by default. */
   gatherBits?: 4 | 8;

@@ -15,6 +15,9 @@ import type { Range } from './groups.js';
 import type { QdqPlan } from './plan.js';
 import { quantizeBias } from './bias.js';
 
+/** The activations' integer type: 8-bit for onnxruntime's int8 kernels, 16-bit for fidelity. */
+export type ActivationType = DataType.UINT8 | DataType.INT8 | DataType.UINT16 | DataType.INT16;
+
 export interface ActivationParams {
   scale: Value;
   zeroPoint: Value;
@@ -31,12 +34,12 @@ export function applyQdq(
   model: Model,
   plan: QdqPlan,
   measured: ReadonlyMap<string, Range>,
-  activation: DataType.UINT8 | DataType.INT8,
+  activation: ActivationType,
   store: WeightStore,
   isolate: ReadonlySet<string> = new Set(),
 ): ApplyResult {
   const skipped: Diagnostic[] = [];
-  const symmetric = activation === DataType.INT8;
+  const symmetric = activation === DataType.INT8 || activation === DataType.INT16;
   const range = quantRange(activation, { symmetric });
   const params = new Map<Value, ActivationParams>();
   for (const [root, r] of plan.groups.groupRanges(measured)) {
@@ -74,8 +77,17 @@ export function applyQdq(
   return { quantizedNodes, skipped };
 }
 
-function zeroPointTensor(dtype: DataType.UINT8 | DataType.INT8, zp: number): DenseTensor {
-  return dtype === DataType.UINT8 ? DenseTensor.fromTyped(dtype, [], new Uint8Array([zp])) : DenseTensor.fromTyped(dtype, [], new Int8Array([zp]));
+function zeroPointTensor(dtype: ActivationType, zp: number): DenseTensor {
+  switch (dtype) {
+    case DataType.UINT8:
+      return DenseTensor.fromTyped(dtype, [], new Uint8Array([zp]));
+    case DataType.INT8:
+      return DenseTensor.fromTyped(dtype, [], new Int8Array([zp]));
+    case DataType.UINT16:
+      return DenseTensor.fromTyped(dtype, [], new Uint16Array([zp]));
+    case DataType.INT16:
+      return DenseTensor.fromTyped(dtype, [], new Int16Array([zp]));
+  }
 }
 
 /** QuantizeLinear → DequantizeLinear after the tensor; its readers (graph outputs included) see the DQ output. */
@@ -121,8 +133,13 @@ function quantizeWeightInput(node: Node, weightIndex: number, biasIndex: number 
   store.replaced.add(bias);
 }
 
-/** A constant operand of Add/Mul/Where/Concat in the activations' type, per tensor, from its own min and max. */
-function constantQdq(model: Model, graph: Graph, value: Value, activation: DataType.UINT8 | DataType.INT8): Value {
+/**
+ * A constant operand of Add/Mul/Where/Concat, per tensor, from its own min and max: in the
+ * activations' type, or its 8-bit twin under 16-bit activations (the constant's own range is
+ * narrow, and the weight quantizer is 8-bit).
+ */
+function constantQdq(model: Model, graph: Graph, value: Value, activations: ActivationType): Value {
+  const activation = activations === DataType.UINT16 ? DataType.UINT8 : activations === DataType.INT16 ? DataType.INT8 : activations;
   const data = toFloat32(value.constTensor()!);
   const q = quantizeWeight(data, [...value.constTensor()!.dims], { dtype: activation, symmetric: activation === DataType.INT8 });
   const base = model.freshName(`${value.name}_quantized`);

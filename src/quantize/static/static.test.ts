@@ -102,4 +102,36 @@ describe('static int8 (QDQ)', () => {
     expect(fused.filter((o) => o === 'QLinearConv')).toHaveLength(2);
     expect(fused.filter((o) => o === 'Conv' || o === 'FusedConv')).toHaveLength(1);
   });
+
+  it('16-bit activations (opset 21 Q/DQ): closer to float than 8-bit, run in onnxruntime, and say they are not for speed', async () => {
+    const fidelity = async (model: Model) => {
+      const acc = new FidelityAccumulator();
+      for (const feeds of samples(4, 500)) {
+        const f = await runOnce(encodeModel(unetish()), feeds);
+        const q = await runOnce(encodeModel(model), feeds);
+        const name = model.graph.outputs[0]!.name;
+        acc.add(f[name]!.data as Float32Array, q[name]!.data as Float32Array);
+      }
+      return acc.result().sqnrDb;
+    };
+    const eight = unetish();
+    await quantize(eight, { mode: 'int8', calibrate: minMaxCalibrator(samples(8)) });
+    const weightsOnly = unetish();
+    await quantize(weightsOnly, { mode: 'weights-int8' });
+    const [eightDb, weightsOnlyDb] = [await fidelity(eight), await fidelity(weightsOnly)];
+    for (const [activations, dtype] of [['uint16', DataType.UINT16], ['int16', DataType.INT16]] as const) {
+      const model = unetish();
+      const result = await quantize(model, { mode: 'int8', activations, calibrate: minMaxCalibrator(samples(8)) });
+      expect(checkModel(model)).toEqual([]);
+      expect(model.opset()).toBe(21);
+      const zeroPoints = [...model.graph.nodes].filter((n) => n.opType === 'QuantizeLinear').map((n) => n.input(2)!.initializer!.dtype);
+      expect(zeroPoints.length).toBeGreaterThan(0);
+      expect(new Set(zeroPoints)).toEqual(new Set([dtype]));
+      expect(result.notes.join(' ')).toMatch(/for fidelity, not speed/);
+      // 8 more bits of activation: less error than 8-bit, and about what the int8 weights alone cost.
+      const db = await fidelity(model);
+      expect(db).toBeGreaterThan(eightDb + 3);
+      expect(db).toBeGreaterThan(weightsOnlyDb - 1);
+    }
+  });
 });

@@ -18,6 +18,11 @@ import { WeightStore } from '../weight-store.js';
 import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
 
+/** 16-bit QuantizeLinear/DequantizeLinear are ONNX opset 21. */
+const SIXTEEN_BIT_OPSET = 21;
+
+const ACTIVATION_TYPES = { uint8: DataType.UINT8, int8: DataType.INT8, uint16: DataType.UINT16, int16: DataType.INT16 } as const;
+
 /**
  * Static int8: weights int8 per channel, activations uint8 (or int8) with ranges measured on
  * calibration data, in the QDQ form onnxruntime executes with int8 kernels.
@@ -30,7 +35,9 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
     runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass, removeIdentityPass, foldBatchNormPass, foldConvAffinePass], { check: options.debug ?? false }),
   );
   // A decomposed hardswish is four float ops between DQ and Q in every layer; HardSwish (opset 14) is one.
-  const opsetFloor = countHardswish(model) > 0 ? HARDSWISH_OPSET : 13;
+  const activation = ACTIVATION_TYPES[options.activations ?? 'uint8'];
+  const sixteenBit = activation === DataType.UINT16 || activation === DataType.INT16;
+  const opsetFloor = sixteenBit ? SIXTEEN_BIT_OPSET : countHardswish(model) > 0 ? HARDSWISH_OPSET : 13;
   if ((model.opset() ?? 0) < opsetFloor) time('opset', () => convertOpset(model, opsetFloor));
   time('fold-hardswish', () => runPasses(model, [foldHardswishPass], { check: options.debug ?? false }));
   time('infer-types', () => inferTypes(model));
@@ -42,7 +49,6 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   warnings.push(...(calibration.warnings ?? []));
   const measured = calibration.ranges;
 
-  const activation = options.activations === 'int8' ? DataType.INT8 : DataType.UINT8;
   const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
   // Excluded nodes read the float tensors themselves, not a DequantizeLinear: onnxruntime fuses
   // DQ → Conv → Q into QLinearConv even when the Conv's weight is float (it quantizes the weight
@@ -57,7 +63,9 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
     quantized: applied.quantizedNodes,
     skipped: [...plan.skipped, ...applied.skipped],
     warnings,
-    notes: [],
+    notes: sixteenBit
+      ? [`${options.activations} activations (opset ${SIXTEEN_BIT_OPSET} Q/DQ) are for fidelity, not speed: onnxruntime's CPU build has no 16-bit kernels for these ops and runs them in float between DequantizeLinear and QuantizeLinear, so expect float speed or slower`]
+      : [],
     noop: applied.quantizedNodes === 0,
     weightBytes: { before: store.bytesBefore, after: store.bytesAfter },
   };
