@@ -4,10 +4,9 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { CHROMIUM_ABSENT, launchChromium } from './helpers/chromium.js';
+import { CHROMIUM_ABSENT, canvasInk, checkPageInChromium, launchChromium } from './helpers/chromium.js';
 import sharp from 'sharp';
 import { DEMO_SECTIONS, renderDemoPage, type DemoPageData } from '../src/report/demo-page.js';
 import { loadReportAssets } from '../src/report/chart-asset.js';
@@ -52,36 +51,19 @@ async function syntheticPage(): Promise<string> {
 }
 
 async function checkPage(browser: BrowserContext, htmlPath: string, name: string): Promise<void> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  try {
-    await page.goto(pathToFileURL(htmlPath).href);
-    await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 10_000 });
+  await checkPageInChromium(browser, htmlPath, async (page) => {
     for (const id of DEMO_SECTIONS) expect(await page.locator(`section#${id}`).isVisible(), `section ${id}`).toBe(true);
-    const charts = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('canvas')).map((canvas) => {
-        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-        let inked = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
-        return { id: canvas.id, inked };
-      }),
-    );
+    const charts = await canvasInk(page);
     expect(charts.map((c) => c.id)).toEqual(['chart-top1', 'chart-latency']);
     for (const c of charts) expect(c.inked, `${c.id} is blank`).toBeGreaterThan(500);
     const images = await page.evaluate(() => Array.from(document.querySelectorAll('.digit img')).map((img) => ({ w: (img as HTMLImageElement).naturalWidth, done: (img as HTMLImageElement).complete })));
     expect(images.length).toBeGreaterThan(0);
     for (const im of images) expect(im).toEqual({ w: 28, done: true });
     expect(await page.locator('table').first().textContent()).toContain('int8 QAT, 8-bit loss');
-    expect(problems).toEqual([]);
     const shot = join(OUT, `${name}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     process.stderr.write(`demo page ${htmlPath}\nscreenshot ${shot}\n`);
-  } finally {
-    await page.close();
-  }
+  });
 }
 
 describe('the lowbit demo page in Chromium', () => {

@@ -17,6 +17,7 @@ import { toBlockedQdq, toGatherBlocks, toMatMulNBits } from '../src/quant/int4-l
 import type { HostTensor } from '../src/runner/runner.js';
 import { gaussian } from './helpers/distributions.js';
 import { runOnce } from './helpers/ort.js';
+import { maxRelativeDiff } from './helpers/fidelity.js';
 
 const M = 5;
 const N = 24;
@@ -24,17 +25,6 @@ const roundHalf = (x: number) => halfToFloat(floatToHalf(x));
 
 function floats(t: HostTensor): Float32Array {
   return t.dtype === DataType.FLOAT16 ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
-}
-
-/** max |a − b| / max |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 /** y = x · w on a [M, K] input, the weight a float initializer: the reference. */
@@ -106,7 +96,7 @@ describe('MatMulNBits with our packed weights equals MatMul with the dequantized
       const reference = await floatMatMul(x, dequantizeInt4(blocks), c.k, N);
       const actual = await runMatMulNBits(blocks, x, c);
       // float32: only the order of the sums differs; float16: one rounding of the output (2⁻¹¹) and fp16 accumulation.
-      expect(relativeError(actual, reference)).toBeLessThan(c.fp16 ? 4e-3 : 2e-5);
+      expect(maxRelativeDiff(actual, reference)).toBeLessThan(c.fp16 ? 4e-3 : 2e-5);
     });
   }
 });
@@ -137,7 +127,7 @@ describe('opset-21 blocked DequantizeLinear (int4 / uint4) + MatMul equals MatMu
       const x = gaussian(M * k, 11 + k);
       const actual = floats((await runOnce(encodeModel(b.model), { x: { dtype: DataType.FLOAT, dims: [M, k], data: x } }))[y.name]!);
       const reference = await floatMatMul(x, dequantizeInt4(blocks), k, N);
-      expect(relativeError(actual, reference)).toBeLessThan(2e-5);
+      expect(maxRelativeDiff(actual, reference)).toBeLessThan(2e-5);
     });
   }
 });
@@ -179,7 +169,7 @@ describe('GatherBlockQuantized with our packed table equals Gather of the dequan
       const actual = floats(out[y.name]!);
       const expected = new Float32Array(ids.length * d);
       ids.forEach((id, i) => expected.set(deq.subarray(id * d, (id + 1) * d), i * d));
-      expect(relativeError(actual, expected)).toBeLessThan(1e-6);
+      expect(maxRelativeDiff(actual, expected)).toBeLessThan(1e-6);
     });
   }
 });

@@ -1,4 +1,5 @@
 import { existsSync, unlinkSync } from 'node:fs';
+import { memoizeCalibration } from '../quantize/memoize-calibration.js';
 import { resolve } from 'node:path';
 import { readModelFile, writeModelFile, type WrittenModel } from '../node/model-files.js';
 import { openSource } from '../node/data-sources.js';
@@ -104,13 +105,16 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   if (targetCosine !== undefined && (options.mode !== 'int8' || !(targetCosine > 0 && targetCosine <= 1))) {
     throw new UsageError(`--target-cosine takes a number in (0, 1] and is for --mode int8, got '${cli.targetCosine}' with --mode ${options.mode}`, { code: 'bad-option' });
   }
-  const search = targetCosine === undefined ? undefined : { target: targetCosine, dims, samples };
   const gptq = options.mode === 'int4' && options.int4Method === 'gptq';
   if (options.mode !== 'int8' && !gptq && cli.calib) {
     throw new UsageError(`--calib is for --mode int8 and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   }
-  if (gptq && cli.calib) options.int4Calibration = int4CalibrationFor(cli.calib, cli, readModelFile(path).model, dims, samples, Boolean(cli.json));
-  const calibrate = options.mode === 'int8' ? memoized(calibratorFor(cli, readModelFile(path).model, dims, samples, Boolean(cli.json))) : undefined;
+  // The float model, read once and never rewritten: input shapes for the data sources, the reference
+  // for the --target-cosine search. The quantizer works on a fresh read of its own.
+  const float = readModelFile(path).model;
+  const search = targetCosine === undefined ? undefined : { target: targetCosine, dims, samples, float };
+  if (gptq && cli.calib) options.int4Calibration = int4CalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
+  const calibrate = options.mode === 'int8' ? memoizeCalibration(calibratorFor(cli, float, dims, samples, Boolean(cli.json))) : undefined;
   let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search);
   if (!attempt) return;
   // onnxruntime 1.30 can fail to load a fused model: in silero VAD it cannot fuse the residual Adds
@@ -119,7 +123,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   for (let retry = 0; cli.verify && options.mode === 'int8' && retry < 3; retry++) {
     const node = await fusionFailure(attempt.written.path);
     if (!node) break;
-    const inSubgraphs = binaryOpsInSubgraphs(path);
+    const inSubgraphs = binaryOpsInSubgraphs(float);
     const widen = inSubgraphs.includes(node) && !(options.isolate ?? []).includes(inSubgraphs[0]!);
     say(`onnxruntime cannot load the fused model at node '${node}'; keeping ${widen ? 'the Adds and Muls inside subgraphs' : 'it'} in float and quantizing again`);
     options.isolate = [...new Set([...(options.isolate ?? []), ...(widen ? inSubgraphs : [node])])];
@@ -129,7 +133,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 
   let verify: (VerifyResult & { note?: string }) | undefined;
   if (cli.verify) {
-    const model = readModelFile(path).model; // fresh float model: the quantizer rewrote the loaded one
+    const model = float;
     const dataSpec = cli.data ?? cli.calib;
     const source = openSource(dataSpec ?? 'random', model, {
       dims,
@@ -184,6 +188,8 @@ interface TargetSearch {
   target: number;
   dims: Record<string, number>;
   samples: number | undefined;
+  /** The float model (not rewritten by the search). */
+  float: Model;
 }
 
 /** Read, quantize and write; undefined (after saying so) when there is nothing to quantize. */
@@ -193,7 +199,7 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
   let result: QuantizeResult;
   let target: TargetReport | undefined;
   if (search) {
-    const float = readModelFile(path).model;
+    const float = search.float;
     const source = openSource(cli.calib!, float, { dims: search.dims, preprocess: parsePreprocess(cli.preprocess), ...(search.samples !== undefined ? { limit: search.samples } : {}), randomCount: search.samples ?? 8 });
     const measure = await outputCosineMeasure(float, source, (bytes) => createNodeRunner(bytes));
     const latencyRatio = latencyRatioMeasure(float, await firstSample(source), (bytes) => createNodeRunner(bytes, { threads: 2 }));
@@ -219,10 +225,10 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
   return { loaded, result, written, target };
 }
 
-/** Names of the Add and Mul nodes inside subgraphs of the model at `path`. */
-function binaryOpsInSubgraphs(path: string): string[] {
+/** Names of the Add and Mul nodes inside subgraphs of the model. */
+function binaryOpsInSubgraphs(model: Model): string[] {
   const names: string[] = [];
-  for (const graph of readModelFile(path).model.allGraphs()) {
+  for (const graph of model.allGraphs()) {
     if (graph.owner) for (const n of graph.nodes) if ((n.opType === 'Add' || n.opType === 'Mul') && n.name) names.push(n.name);
   }
   return names;
@@ -238,32 +244,15 @@ async function fusionFailure(modelPath: string): Promise<string | undefined> {
   }
 }
 
-/** Calibrate each tensor once, however many times quantization is retried. */
-function memoized(calibrate: NonNullable<QuantizeOptions['calibrate']>): NonNullable<QuantizeOptions['calibrate']> {
-  const ranges = new Map<string, { min: number; max: number }>();
-  let samples: number | undefined;
-  return async (model, tensors) => {
-    const missing = tensors.filter((t) => !ranges.has(t));
-    const warnings = [];
-    if (missing.length) {
-      const outcome = await calibrate(model, missing);
-      for (const [name, r] of outcome.ranges) ranges.set(name, r);
-      samples = outcome.samples;
-      warnings.push(...(outcome.warnings ?? []));
-    }
-    return { ranges: new Map(tensors.filter((t) => ranges.has(t)).map((t) => [t, ranges.get(t)!])), ...(samples !== undefined ? { samples } : {}), warnings };
-  };
-}
-
-/** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
 /** `--labels` (with `--data`): top-1 of the float and the quantized model beside the fidelity figures. */
 function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
   if (cli.labels === undefined) return undefined;
   if (!cli.verify) throw new UsageError('--labels is for verification; it cannot go with --no-verify', { code: 'bad-option' });
-  if (cli.data === undefined || cli.data === 'random') throw new UsageError('--labels needs --data: the labelled samples, one label per sample in the order the data gives them', { code: 'bad-option' });
+  if (cli.data === undefined || cli.data === 'random') throw new UsageError(`--labels needs --data with the labelled samples (one label per sample, in the order the data gives them)${cli.data === 'random' ? ', not random inputs' : ''}`, { code: 'bad-option' });
   return { labels: readLabels(cli.labels), file: cli.labels, ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}) };
 }
 
+/** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
 async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels?: VerifyLabels): Promise<VerifyResult> {
   const reference = await createNodeRunner(floatPath);
   let candidate: Runner;

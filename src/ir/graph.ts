@@ -74,6 +74,12 @@ export class Graph {
     return node;
   }
 
+  /** Put a node first: where nodes that read only initializers and inputs (DequantizeLinear of a weight) can go. */
+  prependNode(node: Node): Node {
+    const first = this.nodes.first();
+    return first ? this.insertBefore(first, node) : this.appendNode(node);
+  }
+
   insertAfter(anchor: Node, node: Node): Node {
     this.adopt(node);
     this.nodes.insertAfter(anchor, node);

@@ -16,16 +16,7 @@ import type { Feeds } from '../runner/runner.js';
 import { quantize } from './quantize.js';
 import { roundHalfToEven } from '../quant/rounding.js';
 import { randomFloats, runOnce } from '../../test/helpers/ort.js';
-
-function maxRelativeDiff(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
+import { maxRelativeDiff } from '../../test/helpers/fidelity.js';
 
 /** Conv → ConvTranspose → Flatten → Gemm(transB) → MatMul → Gemm, weights random. */
 function mixedModel(opset = 13): Model {

@@ -97,9 +97,7 @@ export class WeightStore {
       ...(entry.axis !== undefined ? { attributes: { axis: attr.int(entry.axis) } } : {}),
     });
     node.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [...tensor.dims] };
-    const first = graph.nodes.first();
-    if (first) graph.insertBefore(first, node);
-    else graph.appendNode(node);
+    graph.prependNode(node);
     this.dequantized.set(key, node.output());
     return node.output();
   }

@@ -16,10 +16,13 @@ export interface DemoPageRow {
   top1: number;
   correct: number;
   labelled: number;
+  /** Top-1 minus fp32's, in percentage points. */
   deltaPoints: number;
+  /** One digit per run, in milliseconds. */
   latency: { medianMs: number; p10Ms: number; p90Ms: number; runs: number };
   /** Milliseconds per digit with a batch of 100 digits per run. */
   batchedMsPerDigit: number;
+  /** For the QAT rows: top-1 of the TypeScript fake-quantized network, and how often its prediction equals onnxruntime's. */
   fakeQuant?: { top1: number; agreement: number };
 }
 

@@ -4,10 +4,9 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { CHROMIUM_ABSENT, launchChromium } from '../../test/helpers/chromium.js';
+import { CHROMIUM_ABSENT, canvasInk, checkPageInChromium, launchChromium } from '../../test/helpers/chromium.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { attr } from '../ir/attribute.js';
 import { DataType } from '../ir/dtype.js';
@@ -51,43 +50,26 @@ function needChromium(ctx: { skip: (note?: string) => void }): BrowserContext | 
 
 /** Open a report, check it as a reader would see it, and keep a screenshot; returns the screenshot's path. */
 async function checkPage(browser: BrowserContext, htmlPath: string, name: string): Promise<string> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  try {
-    await page.goto(pathToFileURL(htmlPath).href);
-    await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 10_000 });
+  return checkPageInChromium(browser, htmlPath, async (page) => {
     for (const id of REPORT_SECTIONS) {
       const section = page.locator(`section#${id}`);
       expect(await section.isVisible(), `section ${id}`).toBe(true);
       expect((await section.locator('h2').textContent())?.length, `heading of ${id}`).toBeGreaterThan(0);
     }
     // Every canvas holds a Chart.js chart with ink on it.
-    const charts = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('canvas')).map((canvas) => {
-        const g = canvas.getContext('2d')!;
-        const { data } = g.getImageData(0, 0, canvas.width, canvas.height);
-        let inked = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
-        return { id: canvas.id, chart: Boolean((window as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(canvas)), inked };
-      }),
-    );
-    for (const c of charts) expect(c, c.id).toMatchObject({ chart: true, inked: expect.any(Number) });
-    for (const c of charts) expect(c.inked, `${c.id} is blank`).toBeGreaterThan(500);
+    for (const c of await canvasInk(page)) {
+      expect(c.chart, `${c.id} has no chart`).toBe(true);
+      expect(c.inked, `${c.id} is blank`).toBeGreaterThan(500);
+    }
     const shot = join(OUT, `${name}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     const png = readFileSync(shot);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.readUInt32BE(16), 'screenshot width').toBe(1200);
     expect(png.length, 'screenshot size').toBeGreaterThan(MIN_SCREENSHOT_BYTES);
-    expect(problems).toEqual([]);
     process.stderr.write(`report ${htmlPath}\nscreenshot ${shot}\n`);
     return shot;
-  } finally {
-    await page.close();
-  }
+  });
 }
 
 /** Five convolutions and a classifier, written to `dir`. */

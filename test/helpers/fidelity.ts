@@ -43,3 +43,14 @@ export function checkerErrors(model: Model): string[] {
 export function opSequence(model: Model): string[] {
   return model.graph.nodes.toArray().map((n) => n.opType);
 }
+
+/** The largest |a − b| over the largest |b|: one number for "matches to float tolerance". */
+export function maxRelativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}

@@ -27,9 +27,5 @@ export function placeAfterDefinition(value: Value, node: Node): void {
   const graph = producer?.graph ?? value.graph;
   if (!graph) throw new Error(`value '${value.name}' belongs to no graph`);
   if (producer) graph.insertAfter(producer, node);
-  else {
-    const first = graph.nodes.first();
-    if (first) graph.insertBefore(first, node);
-    else graph.appendNode(node);
-  }
+  else graph.prependNode(node);
 }

@@ -173,9 +173,7 @@ export class Int4WeightStore {
     });
     node.output().type = { kind: 'tensor', elemType: scaleType, shape: [...tensor.dims] };
     const graph = weight.graph!;
-    const first = graph.nodes.first();
-    if (first) graph.insertBefore(first, node);
-    else graph.appendNode(node);
+    graph.prependNode(node);
     this.dequantized.set(key, node.output());
     return node.output();
   }

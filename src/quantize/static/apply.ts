@@ -99,13 +99,8 @@ function insertQdq(model: Model, tensor: Value, p: ActivationParams, isolate: Re
   q.output().type = { kind: 'tensor', elemType: (p.zeroPoint.initializer!.dtype) };
   dq.output().type = tensor.type ? structuredClone(tensor.type) : { kind: 'tensor', elemType: DataType.FLOAT };
   const producer = tensor.producer();
-  if (producer && producer.graph === graph) {
-    graph.insertAfter(producer, q);
-  } else {
-    const first = graph.nodes.first();
-    if (first) graph.insertBefore(first, q);
-    else graph.appendNode(q);
-  }
+  if (producer && producer.graph === graph) graph.insertAfter(producer, q);
+  else graph.prependNode(q);
   graph.insertAfter(q, dq);
   for (const use of [...tensor.uses()]) if (use.node !== q && !isolate.has(use.node.name)) use.node.replaceInput(use.index, dq.output());
   if (tensor.isGraphOutput()) {
@@ -148,9 +143,7 @@ function constantQdq(model: Model, graph: Graph, value: Value, activations: Acti
   const zp = graph.addInitializer(`${base}_zero_point`, zeroPointTensor(activation, q.zeroPoints[0]!));
   const dq = new Node({ opType: 'DequantizeLinear', name: model.freshName(`${value.name}_DequantizeLinear`), inputs: [init, scale, zp], outputs: [model.freshName(`${value.name}_dequantized`)] });
   dq.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [...value.constTensor()!.dims] };
-  const first = graph.nodes.first();
-  if (first) graph.insertBefore(first, dq);
-  else graph.appendNode(dq);
+  graph.prependNode(dq);
   return dq.output();
 }
 

@@ -38,8 +38,6 @@ export function quantizeBias(model: Model, graph: Graph, bias: Value, tensor: Te
     ...(perChannel ? { attributes: { axis: attr.int(0) } } : {}),
   });
   dq.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [...tensor.dims] };
-  const first = graph.nodes.first();
-  if (first) graph.insertBefore(first, dq);
-  else graph.appendNode(dq);
+  graph.prependNode(dq);
   return dq.output();
 }

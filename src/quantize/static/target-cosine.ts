@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../../diagnostics.js';
+import { memoizeCalibration } from '../memoize-calibration.js';
 import type { Model } from '../../ir/model.js';
 import { UsageError } from '../../errors.js';
 import type { QuantizeOptions } from '../options.js';
@@ -59,7 +60,7 @@ export async function quantizeToTarget(load: () => Model, options: QuantizeOptio
   if (options.mode !== 'int8') throw new UsageError(`a target cosine is for --mode int8, not ${options.mode}`, { code: 'bad-option' });
   if (!(search.target > 0 && search.target <= 1)) throw new UsageError(`the target cosine must be in (0, 1], got ${search.target}`, { code: 'bad-option' });
   const say = search.onProgress ?? (() => {});
-  const base = { ...options, ...(options.calibrate ? { calibrate: memoize(options.calibrate) } : {}) };
+  const base = { ...options, ...(options.calibrate ? { calibrate: memoizeCalibration(options.calibrate) } : {}) };
   const userExclude = options.exclude ?? [];
   const stepped = steppedOutputs(load());
   const run = async (exclude: string[]) => {
@@ -157,21 +158,3 @@ export function steppedOutputs(model: Model): Set<string> {
   return new Set(model.graph.outputs.filter((v) => reached.has(v)).map((v) => v.name));
 }
 
-type Calibrate = NonNullable<QuantizeOptions['calibrate']>;
-
-/** Each tensor's range is measured once, however many times the model is quantized again. */
-export function memoize(calibrate: Calibrate): Calibrate {
-  const ranges = new Map<string, { min: number; max: number }>();
-  let samples: number | undefined;
-  return async (model, tensors) => {
-    const missing = tensors.filter((t) => !ranges.has(t));
-    const warnings: Diagnostic[] = [];
-    if (missing.length) {
-      const outcome = await calibrate(model, missing);
-      for (const [name, r] of outcome.ranges) ranges.set(name, r);
-      samples = outcome.samples;
-      warnings.push(...(outcome.warnings ?? []));
-    }
-    return { ranges: new Map(tensors.filter((t) => ranges.has(t)).map((t) => [t, ranges.get(t)!])), ...(samples !== undefined ? { samples } : {}), warnings };
-  };
-}

@@ -1,4 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
+import type { DemoPageRow } from '../../report/demo-page.js';
 import { join, resolve } from 'node:path';
 import { LowbitError } from '../../errors.js';
 import { decodeModel } from '../../serde/decode.js';
@@ -50,22 +51,9 @@ export const ROW_LABELS: Record<RowKey, string> = {
   'int8-qat-qloss': 'int8 QAT, 8-bit loss',
 };
 
-export interface DemoRow {
+/** One model of the demo: what the page shows of it (DemoPageRow, less the short name), and how it was made. */
+export interface DemoRow extends Omit<DemoPageRow, 'short'> {
   key: RowKey;
-  label: string;
-  file: string;
-  bytes: number;
-  top1: number;
-  correct: number;
-  labelled: number;
-  /** Top-1 minus fp32's, in percentage points. */
-  deltaPoints: number;
-  /** One digit per run, in milliseconds. */
-  latency: { medianMs: number; p10Ms: number; p90Ms: number; runs: number };
-  /** Milliseconds per digit when BATCH digits go in one run (median run time / BATCH). */
-  batchedMsPerDigit: number;
-  /** For the QAT rows: top-1 of the TypeScript fake-quantized network, and how often its prediction equals onnxruntime's. */
-  fakeQuant?: { top1: number; agreement: number };
   /** Where the network was trained in this run or read from the cache. */
   training?: StageRun & { cached: boolean };
 }
