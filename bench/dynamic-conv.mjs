@@ -52,7 +52,7 @@ await quantize(weightOnly, { mode: 'weights-int8' });
 const sessions = [await session(fp32), await session(encodeModel(weightOnly)), await session(encodeModel(convIntegerModel()))];
 const x = Float32Array.from({ length: C * H * H }, () => rand());
 const [f, w, ci] = await timeInterleaved(sessions, { x: tensor('float32', [1, C, H, H], x) }, { runs });
-const row = (name, t) => [name, t.median.toFixed(2), `${t.p10.toFixed(2)}–${t.p90.toFixed(2)}`, (t.median / f.median).toFixed(2)];
+const row = (name, t) => [name, t.median.toFixed(2), `${t.p10.toFixed(2)}–${t.p90.toFixed(2)}`, t.ratio.toFixed(2)];
 console.log(`### Dynamic mode and convolutions: 4× Conv 64→64 3×3 on 1×64×128×128, median of ${runs}\n`);
 console.log(`Machine: ${machine()}; onnxruntime-node, 2 threads. Command: \`node bench/dynamic-conv.mjs ${runs}\`\n`);
 console.log(table(['form', 'ms', 'p10–p90', '× fp32 time'], [row('fp32 Conv', f), row('weight-only int8 (DequantizeLinear → Conv)', w), row('DynamicQuantizeLinear → ConvInteger (peer form)', ci)]));

@@ -1,26 +1,32 @@
 // Timing models side by side in onnxruntime-node: warm-up, then runs interleaved across the models
 // (A B C A B C …) so that drift on a shared machine hits all of them alike.
 import * as ort from 'onnxruntime-node';
-import { median, percentile } from './lib.mjs';
+import { benchRunners } from '../dist/index-node.js';
+
+/**
+ * Idle worker threads sleep instead of busy-waiting (onnxruntime's default), as `lowbit bench`
+ * does unless --spin: on this shared 2-core machine spinning threads take the cores from the
+ * computing ones, and timings swing (src/runner/runner.ts, RunnerOptions.spinning).
+ */
+const NO_SPINNING = { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
 
 export async function session(source, threads = 2) {
-  return ort.InferenceSession.create(source, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  return ort.InferenceSession.create(source, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3, ...NO_SPINNING });
 }
 
 export function tensor(dtype, dims, data) {
   return new ort.Tensor(dtype, data, dims);
 }
 
-/** Time each session on the same feeds; returns [{median, p10, p90, runs}] in the given order. */
+/**
+ * Time each session on the same feeds with the library's own `benchRunners` (what `lowbit bench`
+ * runs): after the warm-up, rounds alternate A B C, C B A, … Returns, in the given order,
+ * [{median, p10, p90, runs, ratio}], where `ratio` is the median over the rounds of this session's
+ * time over the first session's time in the same round (1 for the first): paired within a round,
+ * it cancels load that comes and goes on a shared machine better than a ratio of two medians.
+ */
 export async function timeInterleaved(sessions, feeds, { warmup = 2, runs = 10 } = {}) {
-  const times = sessions.map(() => []);
-  for (let w = 0; w < warmup; w++) for (const s of sessions) await s.run(feeds);
-  for (let r = 0; r < runs; r++) {
-    for (let i = 0; i < sessions.length; i++) {
-      const t = performance.now();
-      await sessions[i].run(feeds);
-      times[i].push(performance.now() - t);
-    }
-  }
-  return times.map((t) => ({ median: median(t), p10: percentile(t, 10), p90: percentile(t, 90), runs: t.length }));
+  const targets = sessions.map((s, i) => ({ name: String(i), runner: { run: () => s.run(feeds) } }));
+  const result = await benchRunners(targets, {}, { runs, warmup });
+  return result.models.map((m) => ({ median: m.medianMs, p10: m.p10Ms, p90: m.p90Ms, runs: m.runs, ratio: m.ratio }));
 }

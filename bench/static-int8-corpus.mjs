@@ -56,7 +56,7 @@ for (const c of CASES) {
   variants.forEach((v, i) => {
     const cosines = v.json.verify.outputs.map((o) => `${o.name}: ${o.cosine.toFixed(4)}`).join(', ');
     const kept = v.json.skipped.length;
-    rows.push([c.id, `int8 (${c.method}), ${v.label}`, cosines, qs[i].median.toFixed(1), (f.median / qs[i].median).toFixed(2), String(kept), v.seconds.toFixed(0)]);
+    rows.push([c.id, `int8 (${c.method}), ${v.label}`, cosines, qs[i].median.toFixed(1), (1 / qs[i].ratio).toFixed(2), String(kept), v.seconds.toFixed(0)]);
   });
 }
 console.log(`### Static int8 on PaddleOCR det and mlsd, median of ${runs} interleaved runs\n`);

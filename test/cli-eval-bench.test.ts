@@ -136,7 +136,7 @@ describe('lowbit bench', () => {
     const r = lowbit(['bench', floatCnn, quantizedCnn, '--runs', '5', '--warmup', '1', '--threads', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ threads: 1, runs: 5, warmup: 1, feeds: { x: { dtype: 'float32', dims: [1, 3, 16, 16] } } });
+    expect(out).toMatchObject({ threads: 1, spinning: false, runs: 5, warmup: 1, feeds: { x: { dtype: 'float32', dims: [1, 3, 16, 16] } } });
     expect(out.models.map((m: { path: string }) => m.path)).toEqual([floatCnn, quantizedCnn]);
     for (const m of out.models) {
       expect(Object.keys(m).sort()).toEqual(['maxMs', 'meanMs', 'medianMs', 'minMs', 'p10Ms', 'p90Ms', 'path', 'ratio', 'runs']);
@@ -157,6 +157,9 @@ describe('lowbit bench', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ inputs: `first sample of ${data}`, feeds: { x: { dims: [1, CLASSES] } } });
     const text = lowbit(['bench', classifier, '--runs', '2']);
     expect(text.stdout).toMatch(/time ratio to first[\s\S]*1\.00 \(baseline\)/);
+    const spinning = lowbit(['bench', classifier, '--runs', '2', '--spin', '--threads', '2']);
+    expect(spinning.code, spinning.stderr).toBe(0);
+    expect(spinning.stdout).toMatch(/2 thread\(s\) \(spinning\)/);
   });
 });
 

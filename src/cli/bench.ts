@@ -15,6 +15,7 @@ import { printJson, table } from './format.js';
 
 export interface BenchCliOptions {
   threads?: string;
+  spin?: boolean;
   runs?: string;
   warmup?: string;
   dim?: string;
@@ -40,7 +41,7 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   try {
     const targets: BenchTarget[] = [];
     for (const path of models) {
-      const runner = await createNodeRunner(path, threads ? { threads } : {});
+      const runner = await createNodeRunner(path, { ...(threads ? { threads } : {}), spinning: cli.spin === true });
       opened.push(runner);
       targets.push({ name: path, runner });
     }
@@ -53,6 +54,7 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
 
   const json = {
     threads: threads ?? null,
+    spinning: cli.spin === true,
     runs: result.runs,
     warmup: result.warmup,
     inputs,
@@ -60,16 +62,16 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
     models: result.models.map(({ name, ...timing }) => ({ path: name, ...timing })),
   };
   if (cli.json) printJson(json);
-  else process.stdout.write(renderText(result, threads, inputs));
+  else process.stdout.write(renderText(result, threads, cli.spin === true, inputs));
 }
 
-function renderText(result: BenchResult, threads: number | undefined, inputs: string): string {
+function renderText(result: BenchResult, threads: number | undefined, spinning: boolean, inputs: string): string {
   const rows = result.models.map((m, i) => [
     m.name,
     `${m.medianMs.toFixed(2)} ms`,
     `${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} ms`,
     i === 0 ? '1.00 (baseline)' : `${m.ratio.toFixed(2)} (${m.ratio <= 1 ? `${(1 / m.ratio).toFixed(2)}× faster` : `${m.ratio.toFixed(2)}× slower`})`,
   ]);
-  const head = `median of ${result.runs} interleaved runs after ${result.warmup} warm-up, ${threads ? `${threads} thread(s)` : "onnxruntime's default threads"}, inputs ${inputs}`;
+  const head = `median of ${result.runs} interleaved runs after ${result.warmup} warm-up, ${threads ? `${threads} thread(s)` : "onnxruntime's default threads"}${spinning ? ' (spinning)' : ''}, inputs ${inputs}`;
   return `${head}\n${table([['model', 'median', 'p10–p90', 'time ratio to first'], ...rows])}\n`;
 }

@@ -13,6 +13,8 @@ import { axisLayout, dequantizeLinear, quantizeLinear } from './linear.js';
 import { quantRange } from './qtypes.js';
 import { computeScaleZeroPoint } from './scale-zero-point.js';
 import { quantizeWeight } from './weights.js';
+import { CHUNK_ELEMENTS, weightKernels } from './wasm/weight-kernels.js';
+import { spawnSync } from 'node:child_process';
 import { corpusData, skipWithReason } from '../../test/helpers/corpus.js';
 import { randomFloats, runOnce } from '../../test/helpers/ort.js';
 
@@ -150,7 +152,7 @@ describe('against onnxruntime', () => {
 });
 
 describe('quantizeWeight fast path', () => {
-  it('is bit-identical to quantizeLinear (float32 division) on a million values, ties included', () => {
+  it('JavaScript loops: bit-identical to quantizeLinear (float32 division) on a million values, ties included', () => {
     const w = randomFloats(1 << 20, 77, 0.2);
     // Row 0 (channel 0 along axis 0) gets values on and next to .5 ties of its scale; its largest
     // value is pinned so that the scale stays what the ties were computed from.
@@ -163,7 +165,7 @@ describe('quantizeWeight fast path', () => {
     expect(quantizeWeight(w, [1024, 1024], { axis: 0 }).scales[0]).toBe(s0);
     for (const [dims, axis] of [[[1024, 1024], 0], [[1024, 1024], 1], [[1024, 1024], undefined]] as const) {
       for (const dtype of [DataType.INT8, DataType.UINT8] as const) {
-        const q = quantizeWeight(w, dims, { dtype, ...(axis !== undefined ? { axis } : {}) });
+        const q = quantizeWeight(w, dims, { dtype, javascriptOnly: true, ...(axis !== undefined ? { axis } : {}) });
         const range = quantRange(dtype, { symmetric: dtype === DataType.INT8 });
         const ref = dtype === DataType.INT8 ? new Int8Array(w.length) : new Uint8Array(w.length);
         const { outer, channels, inner } = axis === undefined ? { outer: 1, channels: 1, inner: w.length } : axisLayout(dims, axis);
@@ -177,5 +179,67 @@ describe('quantizeWeight fast path', () => {
         expect(Buffer.from(q.values.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
       }
     }
+  });
+});
+
+describe('quantizeWeight in WebAssembly SIMD', () => {
+  /** Weights with exact ties of a typical scale, NaN, huge values and -0 sprinkled in. */
+  function awkwardWeights(n: number, seed: number): Float32Array {
+    const w = randomFloats(n, seed, 0.2);
+    const step = Math.fround((2 * 0.2) / 254);
+    for (let i = 0; i < n; i += 97) w[i] = Math.fround((((i / 97) % 201) - 100 + 0.5) * step);
+    w[5] = NaN;
+    w[n - 3] = 1e30;
+    w[n - 2] = -1e30;
+    w[n - 1] = -0;
+    return w;
+  }
+
+  it('is available on Node (SIMD), and the shapes below span several pieces', () => {
+    expect(weightKernels()).not.toBeNull();
+    expect(1500 * 1001).toBeGreaterThan(CHUNK_ELEMENTS);
+    expect(3000 * 1000).toBeGreaterThan(2 * CHUNK_ELEMENTS);
+    expect(1100000).toBeGreaterThan(CHUNK_ELEMENTS);
+  });
+
+  // Shapes chosen to cross the kernels' edges: more elements than one piece (CHUNK_ELEMENTS),
+  // column counts that leave a tail of a 16-wide step, outer > 1, a per-tensor run split in pieces.
+  it.each([
+    ['MatMul per column, 2 pieces, 9-column tail', [1500, 1001], 1],
+    ['Conv per output channel, 3 pieces', [3000, 10, 10, 10], 0],
+    ['ConvTranspose per axis 1 (outer 37, inner 9)', [37, 5, 3, 3], 1],
+    ['per tensor, one run split in 3 pieces', [2, 1100000], undefined],
+    ['Gemm transB per row, 7-element rows', [999, 7], 0],
+    ['one column', [33, 1], 1],
+  ] as const)('%s: bytes, scales and zero points identical to the JavaScript loops and to quantizeLinear', (_, dims, axis) => {
+    const n = (dims as readonly number[]).reduce((a, b) => a * b, 1);
+    const w = awkwardWeights(n, n % 1000);
+    for (const dtype of [DataType.INT8, DataType.UINT8] as const) {
+      const options = { dtype, ...(axis !== undefined ? { axis } : {}) };
+      const simd = quantizeWeight(w, dims, options);
+      const js = quantizeWeight(w, dims, { ...options, javascriptOnly: true });
+      expect(Array.from(simd.scales)).toEqual(Array.from(js.scales));
+      expect(Array.from(simd.zeroPoints)).toEqual(Array.from(js.zeroPoints));
+      expect(Buffer.from(simd.values.buffer).equals(Buffer.from(js.values.buffer))).toBe(true);
+    }
+    // and against the reference, where NaN has no defined result
+    const finite = w.map((v) => (Number.isNaN(v) ? 0.1 : v));
+    const q = quantizeWeight(finite, dims, axis !== undefined ? { axis } : {});
+    const range = quantRange(DataType.INT8, { symmetric: true });
+    const ref = new Int8Array(n);
+    const { outer, channels, inner } = axis === undefined ? { outer: 1, channels: 1, inner: n } : axisLayout(dims, axis);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < channels; c++) {
+        const start = (o * channels + c) * inner;
+        quantizeLinear(finite, q.scales[c]!, q.zeroPoints[c]!, range.qmin, range.qmax, ref, start, start + inner);
+      }
+    }
+    expect(Buffer.from(q.values.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+  });
+
+  it('the committed module is weights.wat compiled (npm run build:wasm)', () => {
+    const result = spawnSync(process.execPath, ['tools/build-wasm.mjs', '--check'], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });

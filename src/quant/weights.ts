@@ -3,6 +3,7 @@ import { axisLayout } from './linear.js';
 import { quantRange, type RangeOptions } from './qtypes.js';
 import { ROUNDER } from './rounding.js';
 import { computeScaleZeroPoint } from './scale-zero-point.js';
+import { channelRangeWasm, quantizeChannelsWasm, type ChannelLayout } from './wasm/weight-kernels.js';
 
 export interface QuantizedWeight {
   dtype: DataType.INT8 | DataType.UINT8;
@@ -18,21 +19,25 @@ export interface WeightQuantOptions extends RangeOptions {
   dtype?: DataType.INT8 | DataType.UINT8;
   /** Quantize per slice along this axis; undefined for one scale for the whole tensor. */
   axis?: number;
+  /** Run the JavaScript loops even where WebAssembly SIMD exists: for tests and benchmarks that compare the two. */
+  javascriptOnly?: boolean;
 }
 
 /**
  * Quantize a float weight to 8 bits, per channel or per tensor, with onnxruntime's choice of
  * ranges (symmetric int8 by default), and ONNX's rounding: saturate(round_half_even(w / s) + z).
- * Hand-written loops, specialised for the last axis: this runs over every weight of a model and
- * must convert hundreds of MB per second (bench/quantize-weights.mjs).
+ * This runs over every weight of a model and must convert 500 MB per second on one core
+ * (bench/quantize-weights.mjs): the work is done by WebAssembly SIMD kernels (wasm/weights.wat),
+ * with hand-written JavaScript loops, bit-identical to them, where an engine lacks SIMD.
  */
 export function quantizeWeight(values: Float32Array, dims: readonly number[], options: WeightQuantOptions = {}): QuantizedWeight {
   const dtype = options.dtype ?? DataType.INT8;
   const symmetric = options.symmetric ?? dtype === DataType.INT8;
   const range = quantRange(dtype, { symmetric, reduceRange: options.reduceRange ?? false });
   const layout = options.axis !== undefined ? axisLayout(dims, options.axis) : { outer: 1, channels: 1, inner: values.length };
-  const [mins, maxs] = symmetric ? absRange(values, layout) : minMax(values, layout);
   const channels = layout.channels;
+  const useWasm = !options.javascriptOnly;
+  const [mins, maxs] = channelRange(values, layout, symmetric, useWasm);
   const scales = new Float32Array(channels);
   const zeroPoints = dtype === DataType.INT8 ? new Int8Array(channels) : new Uint8Array(channels);
   for (let c = 0; c < channels; c++) {
@@ -41,14 +46,29 @@ export function quantizeWeight(values: Float32Array, dims: readonly number[], op
     zeroPoints[c] = zeroPoint;
   }
   const out = dtype === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
-  quantizeInto(values, layout, Float64Array.from(scales), Float64Array.from(zeroPoints), range.qmin, range.qmax, out);
+  if (!useWasm || !quantizeChannelsWasm(values, layout, scales, Float32Array.from(zeroPoints), range.qmin, range.qmax, out)) {
+    quantizeInto(values, layout, Float64Array.from(scales), Float64Array.from(zeroPoints), range.qmin, range.qmax, out);
+  }
   return { dtype, values: out, scales, zeroPoints, axis: options.axis };
 }
 
-interface Layout {
-  outer: number;
-  channels: number;
-  inner: number;
+type Layout = ChannelLayout;
+
+/**
+ * Each channel's [min, max], widened to include 0 (onnxruntime's rule); for symmetric ranges
+ * [-absmax, absmax]. WebAssembly SIMD where the engine has it, else the JavaScript loops below.
+ */
+function channelRange(values: Float32Array, layout: Layout, symmetric: boolean, useWasm: boolean): [ArrayLike<number>, ArrayLike<number>] {
+  const mins = new Float32Array(layout.channels);
+  const maxs = new Float32Array(layout.channels);
+  if (!useWasm || !channelRangeWasm(values, layout, mins, maxs)) return symmetric ? absRange(values, layout) : minMax(values, layout);
+  if (symmetric) {
+    for (let c = 0; c < layout.channels; c++) {
+      maxs[c] = Math.max(-mins[c]!, maxs[c]!);
+      mins[c] = -maxs[c]!;
+    }
+  }
+  return [mins, maxs];
 }
 
 /**

@@ -15,6 +15,7 @@ export function sessionOptions(options: RunnerOptions): InferenceSession.Session
     graphOptimizationLevel: options.optimization ?? 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     logSeverityLevel: 3,
+    ...(options.spinning !== true ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
   };
 }
 

@@ -21,6 +21,14 @@ export interface RunnerOptions {
   threads?: number;
   /** 'disabled' runs the graph as written: tests compare numerics that way. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Whether onnxruntime's idle worker threads busy-wait for the next parallel section. Off unless
+   * set (onnxruntime's own default is on): lowbit alternates its own work with runs, and on a
+   * machine whose cores are shared, spinning threads take the cores from the ones computing. On
+   * the 2-core test machine spinning made mailwoman's fp32 median 45 ms instead of 27 ms and its
+   * int8-vs-float ratio swing 14% between runs instead of 2% (`lowbit bench --spin` times it).
+   */
+  spinning?: boolean;
 }
 
 /**
