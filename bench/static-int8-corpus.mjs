@@ -5,7 +5,7 @@
 // the int8 models timed side by side (onnxruntime-node, CPU, 2 threads, interleaved runs, medians).
 // det is calibrated on synthetic printed pages (the corpus photos hold almost no text) with
 // entropy, and checked on the scanned page.png; mlsd on photos with minmax.
-//   node bench/static-int8-corpus.mjs [runs]
+//   node bench/static-int8-corpus.mjs [runs] [targets, comma-separated: default 0.98]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,9 @@ const CASES = [
   { id: 'ppocrv4-det', preprocess: 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', calib: 'text-pages', method: 'entropy', held: ['page.png'] },
   { id: 'mlsd-320-large', preprocess: 'scale=1', calib: ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], method: 'minmax', held: ['chelsea.png', 'motorcycle_left.png'] },
 ];
-/** Settings compared: all int8, and with the fidelity target. */
-const VARIANTS = [{ label: 'all int8', args: [] }, { label: '--target-cosine 0.98', args: ['--target-cosine', '0.98'] }];
+const targets = (process.argv[3] ?? '0.98').split(',');
+/** Settings compared: all int8, and with each fidelity target. */
+const VARIANTS = [{ label: 'all int8', args: [] }, ...targets.map((t) => ({ label: `--target-cosine ${t}`, args: ['--target-cosine', t] }))];
 
 const rows = [];
 for (const c of CASES) {
@@ -60,5 +61,5 @@ for (const c of CASES) {
   });
 }
 console.log(`### Static int8 on PaddleOCR det and mlsd, median of ${runs} interleaved runs\n`);
-console.log(`Machine: ${machine()}; onnxruntime-node, CPU, 2 threads; the CLI's defaults (7-bit weights without VNNI). Command: \`node bench/static-int8-corpus.mjs ${runs}\`\n`);
+console.log(`Machine: ${machine()}; onnxruntime-node, CPU, 2 threads; the CLI's defaults (7-bit weights without VNNI). Command: \`node bench/static-int8-corpus.mjs ${runs}${process.argv[3] ? ` ${process.argv[3]}` : ''}\`\n`);
 console.log(table(['model', 'form', 'cosine vs fp32 on held-out photos', 'ms (median)', 'speed-up vs fp32', 'nodes left in float', 'quantize s'], rows));
