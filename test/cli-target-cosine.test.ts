@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,5 +50,29 @@ describe('lowbit quantize --target-cosine', () => {
     const model = writeConvStack(dir);
     expect(lowbit(['quantize', model, '-o', join(dir, 'a.onnx'), '--mode', 'int8', '--calib', 'random', '--target-cosine', '1.5']).code).toBe(2);
     expect(lowbit(['quantize', model, '-o', join(dir, 'b.onnx'), '--mode', 'dynamic', '--target-cosine', '0.98']).code).toBe(2);
+  });
+});
+
+describe('lowbit quantize --wide-activations', () => {
+  it('gives the named tensors 16-bit Q/DQ (a Conv output read by a Relu stands for the Relu output), and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-wide-'));
+    const model = writeConvStack(dir);
+    const r = lowbit(['quantize', model, '-o', join(dir, 'w.onnx'), '--mode', 'int8', '--calib', 'random', '--dim', 'batch=1', '--samples', '3', '--wide-activations', 'c1_out', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.notes.join(' ')).toMatch(/16-bit activations for 1 tensor\(s\) \(c1_relu/);
+    expect(existsSync(join(dir, 'w.onnx'))).toBe(true);
+  });
+
+  it('exits 2, naming the tensor, when it is not a quantized activation, and with a mode other than int8; writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-wide-'));
+    const model = writeConvStack(dir);
+    const unknown = lowbit(['quantize', model, '-o', join(dir, 'a.onnx'), '--mode', 'int8', '--calib', 'random', '--dim', 'batch=1', '--samples', '2', '--wide-activations', 'nowhere']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--wide-activations: 'nowhere' is not an activation tensor/);
+    expect(existsSync(join(dir, 'a.onnx'))).toBe(false);
+    const dynamic = lowbit(['quantize', model, '-o', join(dir, 'b.onnx'), '--mode', 'dynamic', '--wide-activations', 'c1']);
+    expect(dynamic.code).toBe(2);
+    expect(dynamic.stderr).toMatch(/--wide-activations is for --mode int8/);
   });
 });

@@ -66,6 +66,7 @@ export interface QuantizeCliOptions {
   calibMethod?: string;
   percentile?: string;
   activations?: string;
+  wideActivations?: string;
   targetCosine?: string;
   preprocess?: string;
   samples?: string;
@@ -104,6 +105,9 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   const targetCosine = cli.targetCosine === undefined ? undefined : Number(cli.targetCosine);
   if (targetCosine !== undefined && (options.mode !== 'int8' || !(targetCosine > 0 && targetCosine <= 1))) {
     throw new UsageError(`--target-cosine takes a number in (0, 1] and is for --mode int8, got '${cli.targetCosine}' with --mode ${options.mode}`, { code: 'bad-option' });
+  }
+  if (options.wideActivations && options.mode !== 'int8') {
+    throw new UsageError(`--wide-activations is for --mode int8, got --mode ${options.mode}`, { code: 'bad-option' });
   }
   const gptq = options.mode === 'int4' && options.int4Method === 'gptq';
   if (options.mode !== 'int8' && !gptq && cli.calib) {
@@ -346,6 +350,7 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     ...(cli.fp16Block ? { fp16Block: parseList(cli.fp16Block) } : {}),
     ...(cli.debug ? { debug: true } : {}),
     ...(cli.activations ? { activations: activationType(cli.activations) } : {}),
+    ...(cli.wideActivations ? { wideActivations: parseList(cli.wideActivations) } : {}),
     ...int4Options(cli),
   };
 }

@@ -44,6 +44,13 @@ export interface QuantizeOptions {
    */
   activations?: 'uint8' | 'int8' | 'uint16' | 'int16';
   /**
+   * int8 mode with 8-bit activations: these activation tensors (by name) get 16-bit Q/DQ instead —
+   * uint16, or int16 under int8 activations — for the few tensors that lose most (the report and
+   * `eval --per-layer` rank them). The ops reading or writing them run in float in onnxruntime,
+   * the rest keeps its int8 kernels; the model moves to opset 21 for the 16-bit Q/DQ.
+   */
+  wideActivations?: string[];
+  /**
    * int8: measures the range of each named tensor of the (prepared, float) model on calibration
    * data. The Node layer builds one from a data source and onnxruntime (src/node/calibrator.ts).
    */

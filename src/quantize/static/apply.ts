@@ -37,17 +37,20 @@ export function applyQdq(
   activation: ActivationType,
   store: WeightStore,
   isolate: ReadonlySet<string> = new Set(),
+  wide: ReadonlySet<string> = new Set(),
 ): ApplyResult {
   const skipped: Diagnostic[] = [];
   const symmetric = activation === DataType.INT8 || activation === DataType.INT16;
-  const range = quantRange(activation, { symmetric });
+  // A tensor named in `wide` takes its whole scale group (the tensors that must share its scale) to 16 bits.
+  const wideRoots = new Set(plan.groups.members().filter((v) => wide.has(v.name)).map((v) => plan.groups.find(v)));
   const params = new Map<Value, ActivationParams>();
   for (const [root, r] of plan.groups.groupRanges(measured)) {
-    const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, range, symmetric);
+    const type = wideRoots.has(root) ? widened(activation) : activation;
+    const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, quantRange(type, { symmetric }), symmetric);
     const name = model.freshName(`${root.name}_quant`);
     params.set(root, {
       scale: model.graph.addInitializer(`${name}_scale`, DenseTensor.fromTyped(DataType.FLOAT, [], new Float32Array([scale]))),
-      zeroPoint: model.graph.addInitializer(`${name}_zero_point`, zeroPointTensor(activation, zeroPoint)),
+      zeroPoint: model.graph.addInitializer(`${name}_zero_point`, zeroPointTensor(type, zeroPoint)),
       scaleValue: scale,
     });
   }
@@ -75,6 +78,11 @@ export function applyQdq(
     if (p) insertQdq(model, tensor, p, isolate);
   }
   return { quantizedNodes, skipped };
+}
+
+/** The 16-bit type of the same signedness. */
+function widened(activation: ActivationType): ActivationType {
+  return activation === DataType.INT8 || activation === DataType.INT16 ? DataType.INT16 : DataType.UINT16;
 }
 
 function zeroPointTensor(dtype: ActivationType, zp: number): DenseTensor {

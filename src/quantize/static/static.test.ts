@@ -134,4 +134,28 @@ describe('static int8 (QDQ)', () => {
       expect(db).toBeGreaterThan(weightsOnlyDb - 1);
     }
   });
+
+  it('--wide-activations: the named tensor (and its scale group) gets 16-bit Q/DQ, the rest stays 8-bit and keeps its int8 kernels', async () => {
+    const model = unetish();
+    const wideName = [...model.graph.nodes].find((n) => n.name === 'c3')!.output().name;
+    const result = await quantize(model, { mode: 'int8', wideActivations: [wideName], calibrate: minMaxCalibrator(samples(8)) });
+    expect(checkModel(model)).toEqual([]);
+    expect(model.opset()).toBe(21);
+    const quantizers = [...model.graph.nodes].filter((n) => n.opType === 'QuantizeLinear');
+    const typeOf = (n: (typeof quantizers)[number]) => n.input(2)!.initializer!.dtype;
+    expect(quantizers.filter((n) => n.input(0)!.name === wideName).map(typeOf)).toEqual([DataType.UINT16]);
+    expect(new Set(quantizers.filter((n) => n.input(0)!.name !== wideName).map(typeOf))).toEqual(new Set([DataType.UINT8]));
+    expect(result.notes.join(' ')).toMatch(/16-bit activations for 1 tensor\(s\)/);
+    // onnxruntime still fuses the two convolutions that neither read nor write the wide tensor.
+    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-static-wide-${process.pid}.onnx`;
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
+    await session.release();
+    expect(ops(readModelFile(path).model).filter((o) => o === 'QLinearConv')).toHaveLength(2);
+  });
+
+  it('--wide-activations refuses names that are not quantized activations, and 16-bit activations everywhere', async () => {
+    await expect(quantize(unetish(), { mode: 'int8', wideActivations: ['no_such_tensor'], calibrate: minMaxCalibrator(samples(2)) })).rejects.toThrow(/--wide-activations: 'no_such_tensor' is not an activation tensor/);
+    await expect(quantize(unetish(), { mode: 'int8', activations: 'uint16', wideActivations: ['x'], calibrate: minMaxCalibrator(samples(2)) })).rejects.toThrow(/every tensor is 16-bit already/);
+  });
 });

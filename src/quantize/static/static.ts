@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../../diagnostics.js';
 import { DataType } from '../../ir/dtype.js';
 import type { Model } from '../../ir/model.js';
-import { LowbitError } from '../../errors.js';
+import { LowbitError, UsageError } from '../../errors.js';
 import { runPasses } from '../../passes/pass.js';
 import { topoSortPass } from '../../passes/topo-sort.js';
 import { foldConstantCastsPass } from '../../passes/fold-constant-casts.js';
@@ -17,6 +17,8 @@ import type { ModeOutcome, Timer } from '../quantize.js';
 import { WeightStore } from '../weight-store.js';
 import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
+import { ABSORBABLE } from './op-table.js';
+import type { Value } from '../../ir/value.js';
 
 /** 16-bit QuantizeLinear/DequantizeLinear are ONNX opset 21. */
 const SIXTEEN_BIT_OPSET = 21;
@@ -37,11 +39,17 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   // A decomposed hardswish is four float ops between DQ and Q in every layer; HardSwish (opset 14) is one.
   const activation = ACTIVATION_TYPES[options.activations ?? 'uint8'];
   const sixteenBit = activation === DataType.UINT16 || activation === DataType.INT16;
-  const opsetFloor = sixteenBit ? SIXTEEN_BIT_OPSET : countHardswish(model) > 0 ? HARDSWISH_OPSET : 13;
+  const wideNames = options.wideActivations ?? [];
+  if (wideNames.length > 0 && sixteenBit) throw new UsageError(`--wide-activations widens some tensors of 8-bit activations to 16 bits; with --activations ${options.activations} every tensor is 16-bit already`, { code: 'bad-option' });
+  const opsetFloor = sixteenBit || wideNames.length > 0 ? SIXTEEN_BIT_OPSET : countHardswish(model) > 0 ? HARDSWISH_OPSET : 13;
   if ((model.opset() ?? 0) < opsetFloor) time('opset', () => convertOpset(model, opsetFloor));
   time('fold-hardswish', () => runPasses(model, [foldHardswishPass], { check: options.debug ?? false }));
   time('infer-types', () => inferTypes(model));
   const plan = time('plan', () => planQdq(model, { exclude: new Set(options.exclude ?? []), isolate: new Set(options.isolate ?? []) }));
+  const { wide, unknown } = resolveWide(model, wideNames, new Set(plan.groups.members().map((v) => v.name)));
+  if (unknown.length > 0) {
+    throw new UsageError(`--wide-activations: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not an activation tensor' : 'are not activation tensors'} that int8 quantizes in this model: name a tensor that gets a QuantizeLinear/DequantizeLinear pair in the int8 model, or the Conv output that a Relu or Clip reads (tensors between float ops cannot be widened)`, { code: 'bad-option' });
+  }
 
   // Only group sources need a range: tensors that share a scale with another take it from there.
   const sources = plan.groups.sourceTensors().map((v) => v.name);
@@ -57,7 +65,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   const excluded = new Set(options.exclude ?? []);
   const floatReaders = new Set(options.isolate ?? []);
   for (const graph of model.allGraphs()) for (const n of graph.nodes) if (n.name && (excluded.has(n.name) || excluded.has(n.opType))) floatReaders.add(n.name);
-  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders));
+  const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders, wide));
   store.removeReplaced();
   return {
     quantized: applied.quantizedNodes,
@@ -65,8 +73,33 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
     warnings,
     notes: sixteenBit
       ? [`${options.activations} activations (opset ${SIXTEEN_BIT_OPSET} Q/DQ) are for fidelity, not speed: onnxruntime's CPU build has no 16-bit kernels for these ops and runs them in float between DequantizeLinear and QuantizeLinear, so expect float speed or slower`]
-      : [],
+      : wide.size > 0
+        ? [`16-bit activations for ${wide.size} tensor(s) (${[...wide].join(', ')}; opset ${SIXTEEN_BIT_OPSET} Q/DQ): the ops that read or write them run in float in onnxruntime, the rest in int8`]
+        : [],
     noop: applied.quantizedNodes === 0,
     weightBytes: { before: store.bytesBefore, after: store.bytesAfter },
   };
+}
+
+/**
+ * The quantized tensors that `names` stand for: a planned tensor itself, or a Conv/MatMul output
+ * that a Relu or Clip reads alone (the Relu's output is what carries the Q/DQ, its range absorbed),
+ * as `eval --per-layer` lists either.
+ */
+function resolveWide(model: Model, names: readonly string[], planned: ReadonlySet<string>): { wide: Set<string>; unknown: string[] } {
+  const wide = new Set<string>();
+  const unknown: string[] = [];
+  const byName = new Map<string, Value>();
+  for (const graph of model.allGraphs()) for (const node of graph.nodes) for (const out of node.outputs) if (out) byName.set(out.name, out);
+  for (const name of names) {
+    if (planned.has(name)) {
+      wide.add(name);
+      continue;
+    }
+    const readers = byName.get(name)?.consumers() ?? [];
+    const absorbed = readers.length === 1 && ABSORBABLE.has(readers[0]!.opType) ? readers[0]!.output().name : undefined;
+    if (absorbed && planned.has(absorbed)) wide.add(absorbed);
+    else unknown.push(name);
+  }
+  return { wide, unknown };
 }
