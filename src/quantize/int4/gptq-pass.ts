@@ -12,6 +12,11 @@ import { quantizeInt4Gptq } from '../../quant/gptq.js';
 import { dequantizeInt4, type Int4Blocks } from '../../quant/int4-blocks.js';
 import { int4SkipReason, scaleTypeOf } from '../../rules/matmul-nbits.js';
 import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type Int4Calibration } from './hessians.js';
+import { LowbitError } from '../../errors.js';
+import { PROTOBUF_LIMIT, inlinePayloadBytes } from '../../serde/encode.js';
+
+/** Room left under protobuf's limit for the graph itself and the Hessian outputs gptq adds. */
+const GPTQ_MARGIN_BYTES = 64 << 20;
 import type { Int4WeightStore } from './int4-store.js';
 
 export interface GptqOutcome {
@@ -40,6 +45,14 @@ export interface GptqOutcome {
  * group's Hessians are dropped once its weights are quantized.
  */
 export async function quantizeWithGptq(model: Model, calibration: Int4Calibration, store: Int4WeightStore, exclude: ReadonlySet<string>): Promise<GptqOutcome> {
+  // Each pass hands onnxruntime the whole model as one protobuf message, which cannot pass 2 GiB.
+  const payload = inlinePayloadBytes(model);
+  if (payload > PROTOBUF_LIMIT - GPTQ_MARGIN_BYTES) {
+    throw new LowbitError(
+      `gptq runs the model in onnxruntime from memory to measure each layer's inputs, and protobuf limits a model in memory to 2 GiB; this model's tensors hold ${(payload / 2 ** 30).toFixed(2)} GiB. Use --int4-method rtn or hqq, which stream the weights one at a time (no data needed)`,
+      { code: 'gptq-too-large' },
+    );
+  }
   const sequential = store.settings.gptq.sequential;
   const readers = new Map<Value, Node[]>();
   for (const node of model.graph.nodes) {
