@@ -5,6 +5,7 @@
 // the JavaScript loops it falls back to where an engine lacks SIMD. Bar (issue 3): 500 MB/s.
 //   node bench/quantize-weights.mjs [runs]
 import { quantizeWeight } from '../dist/quant/weights.js';
+import { quantizeInt4Rtn } from '../dist/quant/int4-blocks.js';
 import { machine, median, table } from './lib.mjs';
 
 const BAR_MB_S = 500;
@@ -56,6 +57,20 @@ for (const c of cases) {
 console.log(`### Weight quantizer throughput (int8 per channel, one core), median of ${runs} (better of 2 alternated rounds)\n`);
 console.log(`Machine: ${machine()}. Command: \`node bench/quantize-weights.mjs ${runs}\`\n`);
 console.log(table(['weight', 'fp32 MB', 'CPU ms (SIMD)', 'MB/s CPU (SIMD)', 'MB/s wall (SIMD)', 'MB/s CPU (JavaScript loops)', 'SIMD speed-up'], rows));
+
+// int4 round to nearest (--mode int4's default) runs on the same kernels, block by block.
+const int4Rows = [];
+{
+  const [k, n] = [4096, 4096];
+  let s = 11;
+  const w = Float32Array.from({ length: k * n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.1);
+  for (const symmetric of [true, false]) {
+    const t = time(() => quantizeInt4Rtn(w, { k, n, blockSize: 32, symmetric }));
+    int4Rows.push([`MatMul weight [${k}, ${n}], block 32, ${symmetric ? 'symmetric' : 'asymmetric'}`, (w.byteLength / 1e6).toFixed(1), t.cpu.toFixed(1), (w.byteLength / 1e6 / (t.cpu / 1000)).toFixed(0)]);
+  }
+}
+console.log('\nint4 round to nearest (codes, scales and zero points; packing not included):\n');
+console.log(table(['weight', 'fp32 MB', 'CPU ms', 'MB/s CPU'], int4Rows));
 const met = slowest >= BAR_MB_S;
 console.log(`\nslowest case ${slowest.toFixed(0)} MB/s of CPU time: ${met ? 'meets' : 'MISSES'} the bar of ${BAR_MB_S} MB/s`);
 process.exit(met ? 0 : 1);

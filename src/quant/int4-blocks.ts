@@ -1,3 +1,4 @@
+import { channelRangeWasm, quantizeChannelsWasm } from './wasm/weight-kernels.js';
 import { ROUNDER } from './rounding.js';
 import { blockCount } from './int4.js';
 
@@ -66,14 +67,16 @@ export function rtnParams(w: ArrayLike<number>, shape: BlockShape): BlockParams 
   const blocks = blockCount(shape.k, blockSize);
   const scales = new Float32Array(blocks * n);
   const zeros = new Uint8Array(blocks * n);
-  const lo = new Float64Array(n);
-  const hi = new Float64Array(n);
+  const lo = new Float32Array(n);
+  const hi = new Float32Array(n);
   for (let b = 0; b < blocks; b++) {
     lo.fill(0);
     hi.fill(0);
     const r0 = b * blockSize;
     const r1 = Math.min(shape.k, r0 + blockSize);
-    for (let r = r0; r < r1; r++) {
+    // The block's rows are a [rows, n] matrix with one channel per column: the SIMD range kernel's layout.
+    const simd = w instanceof Float32Array && channelRangeWasm(w.subarray(r0 * n, r1 * n), { outer: r1 - r0, channels: n, inner: 1 }, lo, hi);
+    if (!simd) for (let r = r0; r < r1; r++) {
       const row = r * n;
       for (let c = 0; c < n; c++) {
         const v = w[row + c]!;
@@ -115,6 +118,7 @@ export function quantizeValueFloatZero(w: number, scale: number, zero: number, m
 export function quantizeRows(w: ArrayLike<number>, shape: BlockShape, params: BlockParams, codes: Uint8Array, rowStart = 0, rowEnd = shape.k): void {
   const { n, blockSize } = shape;
   const { max } = codeRange(shape.bits);
+  if (w instanceof Float32Array && params.zeros instanceof Uint8Array && quantizeRowsWasm(w, shape, params as BlockParams & { zeros: Uint8Array }, codes, rowStart, rowEnd, max)) return;
   const quantize = params.zeros instanceof Float32Array ? quantizeValueFloatZero : quantizeValue;
   for (let r = rowStart; r < rowEnd; r++) {
     const at = Math.floor(r / blockSize) * n;
@@ -163,4 +167,29 @@ function rint(x: number): number {
 
 function clamp(q: number, max: number): number {
   return q < 0 ? 0 : q > max ? max : q;
+}
+
+/**
+ * quantizeRows with integer zero points in WebAssembly SIMD (wasm/weights.wat): block by block,
+ * the rows are a [rows, n] matrix with one scale and zero per column, which is what the 8-bit
+ * per-column kernel quantizes, into [0, max]. A zero scale (an all-zero block column) becomes 1
+ * there, which gives the zero point as quantizeValue does. False when the kernels are unavailable.
+ */
+function quantizeRowsWasm(w: Float32Array, shape: BlockShape, params: BlockParams & { zeros: Uint8Array }, codes: Uint8Array, rowStart: number, rowEnd: number, max: number): boolean {
+  const { n, blockSize } = shape;
+  const scales = new Float32Array(n);
+  const zeros = new Float32Array(n);
+  for (let r0 = rowStart; r0 < rowEnd; ) {
+    const block = Math.floor(r0 / blockSize);
+    const r1 = Math.min(rowEnd, (block + 1) * blockSize);
+    const at = block * n;
+    for (let c = 0; c < n; c++) {
+      const s = params.scales[at + c]!;
+      scales[c] = s === 0 ? 1 : s;
+      zeros[c] = params.zeros[at + c]!;
+    }
+    if (!quantizeChannelsWasm(w.subarray(r0 * n, r1 * n), { outer: r1 - r0, channels: n, inner: 1 }, scales, zeros, 0, max, codes.subarray(r0 * n, r1 * n))) return false;
+    r0 = r1;
+  }
+  return true;
 }

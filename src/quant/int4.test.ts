@@ -69,6 +69,27 @@ describe('round to nearest in blocks', () => {
   });
 });
 
+describe('round to nearest in WebAssembly SIMD', () => {
+  it('gives the codes, scales and zeros of the JavaScript loops (a plain array takes those), ties, zero blocks and tails included', () => {
+    // k = 200 leaves a partial last block; n = 37 leaves a tail of the 16-wide step.
+    const [k, n] = [200, 37];
+    const w = randomFloats(k * n, 21, 0.3);
+    for (let c = 0; c < n; c++) for (let r = 64; r < 96; r++) w[r * n + c] = 0; // one all-zero block
+    for (let i = 0; i < w.length; i += 13) w[i] = Math.fround(Math.round(w[i]! * 64) / 64 + 1 / 128); // halfway points of coarse grids
+    w[7] = NaN;
+    for (const symmetric of [true, false]) {
+      for (const blockSize of [32, 128]) {
+        const shape = { k, n, blockSize, symmetric };
+        const simd = quantizeInt4Rtn(w, shape);
+        const js = quantizeInt4Rtn(Array.from(w), shape);
+        expect(Array.from(simd.scales)).toEqual(Array.from(js.scales));
+        expect(Array.from(simd.zeros)).toEqual(Array.from(js.zeros));
+        expect(Array.from(simd.codes)).toEqual(Array.from(js.codes));
+      }
+    }
+  });
+});
+
 describe('layouts', () => {
   it('MatMulNBits: B [N, kBlocks, blockSize/2] column by column, scales transposed, zero points packed per column; the padding dequantizes to 0', () => {
     const k = 40;

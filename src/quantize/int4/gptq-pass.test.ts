@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../ir/builder.js';
 import { DataType } from '../../ir/dtype.js';
 import { ExternalTensor } from '../../ir/tensor/external.js';
+import { defaultTensorMeta } from '../../ir/tensor/tensor.js';
 import { quantize } from '../quantize.js';
 
 describe('gptq on a model over 2 GiB', () => {
@@ -17,7 +18,7 @@ describe('gptq on a model over 2 GiB', () => {
     };
     const b = new GraphBuilder(17);
     const x = b.input('x', DataType.FLOAT, [1, k]);
-    const w = b.initializer('w', new ExternalTensor(DataType.FLOAT, [k, n], { location: 'w.bin', offset: 0, length: k * n * 4, extra: [] }, source, { name: 'w' }));
+    const w = b.initializer('w', new ExternalTensor(DataType.FLOAT, [k, n], { location: 'w.bin', offset: 0, length: k * n * 4, extra: [] }, source, defaultTensorMeta('w')));
     b.output(b.op('MatMul', [x, w]), DataType.FLOAT, [1, n]);
     const calibration = {
       source: { label: 'none', size: 0, async *samples() {} },
