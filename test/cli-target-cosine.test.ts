@@ -8,6 +8,7 @@ import { float32Tensor } from '../src/ir/tensor/values.js';
 import { encodeModel } from '../src/serde/encode.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
+import { readModelFile } from '../src/node/model-files.js';
 
 /** Three named Convs with Relus between them. */
 function writeConvStack(dir: string): string {
@@ -62,6 +63,10 @@ describe('lowbit quantize --wide-activations', () => {
     const report = JSON.parse(r.stdout);
     expect(report.notes.join(' ')).toMatch(/16-bit activations for 1 tensor\(s\) \(c1_relu/);
     expect(existsSync(join(dir, 'w.onnx'))).toBe(true);
+    // the calibration flags are recorded, for the re-quantize command that eval --per-layer prints
+    const metadata = new Map(readModelFile(join(dir, 'w.onnx')).model.metadataProps);
+    expect(JSON.parse(metadata.get('lowbit.calibration')!)).toEqual({ calib: 'random', samples: '3', dim: 'batch=1' });
+    expect(JSON.parse(metadata.get('lowbit.options')!).wideActivations).toEqual(['c1_out']);
   });
 
   it('exits 2, naming the tensor, when it is not a quantized activation, and with a mode other than int8; writes nothing', () => {

@@ -2,6 +2,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { memoizeCalibration } from '../quantize/memoize-calibration.js';
 import { resolve } from 'node:path';
 import { readModelFile, writeModelFile, type WrittenModel } from '../node/model-files.js';
+import { CALIBRATION_METADATA_KEY } from '../eval/exclude-command.js';
 import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
@@ -220,6 +221,7 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
     else process.stdout.write(`${message}\n`);
     return undefined;
   }
+  recordCalibration(result.model, cli);
   const written = writeModelFile(result.model, cli.output, {
     externalData: cli.externalData ? 'always' : 'auto',
     inputHadExternalData: loaded.externalFiles.length > 0,
@@ -227,6 +229,21 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
   });
   say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
   return { loaded, result, written, target };
+}
+
+/**
+ * The calibration flags, next to the options quantize() records: the command that eval and the
+ * report print to re-quantize with more layers in float must calibrate the same way to run at all.
+ */
+function recordCalibration(model: Model, cli: QuantizeCliOptions): void {
+  if (!cli.calib) return;
+  const flags: Record<string, string> = { calib: cli.calib };
+  if (cli.calibMethod) flags.calibMethod = cli.calibMethod;
+  if (cli.percentile !== undefined) flags.percentile = cli.percentile;
+  if (cli.samples !== undefined) flags.samples = cli.samples;
+  if (cli.preprocess) flags.preprocess = cli.preprocess;
+  if (cli.dim) flags.dim = cli.dim;
+  model.setMetadata(CALIBRATION_METADATA_KEY, JSON.stringify(flags));
 }
 
 /** Names of the Add and Mul nodes inside subgraphs of the model. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excludeCommand, shellWord } from './exclude-command.js';
+import { CALIBRATION_METADATA_KEY, excludeCommand, shellWord } from './exclude-command.js';
 
 describe('excludeCommand', () => {
   it('repeats the recorded mode and options and adds to the existing --exclude', () => {
@@ -9,6 +9,17 @@ describe('excludeCommand', () => {
     ];
     expect(excludeCommand({ exclude: ['/stage1/conv/Conv', 'Gemm'], floatPath: 'in.onnx', quantizedPath: 'out dir/q.onnx', metadata })).toBe(
       "lowbit quantize in.onnx -o 'out dir/q.onnx' --mode weights-int8 --per-tensor --asymmetric --exclude Gemm,/stage1/conv/Conv",
+    );
+  });
+
+  it('for static int8, repeats the calibration the CLI recorded, so that the command runs as printed', () => {
+    const metadata: [string, string][] = [
+      ['lowbit.mode', 'int8'],
+      ['lowbit.options', JSON.stringify({ activations: 'uint8', mode: 'int8', reduceRange: true, wideActivations: ['t1', 't2'] })],
+      [CALIBRATION_METADATA_KEY, JSON.stringify({ calib: 'my photos/', calibMethod: 'entropy', preprocess: 'mean=0.5,std=1', samples: '20' })],
+    ];
+    expect(excludeCommand({ exclude: ['Conv_7'], floatPath: 'f.onnx', quantizedPath: 'q.onnx', metadata })).toBe(
+      "lowbit quantize f.onnx -o q.onnx --mode int8 --calib 'my photos/' --calib-method entropy --preprocess mean=0.5,std=1 --samples 20 --reduce-range --wide-activations t1,t2 --exclude Conv_7",
     );
   });
 

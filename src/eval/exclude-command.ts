@@ -14,9 +14,18 @@ export interface ExcludeCommandInput {
   metadata: readonly (readonly [string, string])[];
 }
 
+/** metadata_props key under which the CLI records its calibration flags (cli/quantize.ts). */
+export const CALIBRATION_METADATA_KEY = 'lowbit.calibration';
+
 /** Recorded option → command-line flag, for the options that change what quantize emits. */
 const FLAGS: Record<string, (value: unknown) => string[]> = {
   perTensor: (v) => (v ? ['--per-tensor'] : []),
+  activations: (v) => (typeof v === 'string' && v !== 'uint8' ? ['--activations', v] : []),
+  wideActivations: (v) => (Array.isArray(v) && v.length ? ['--wide-activations', v.join(',')] : []),
+  int4Method: (v) => (typeof v === 'string' ? ['--int4-method', v] : []),
+  int4Format: (v) => (typeof v === 'string' ? ['--int4-format', v] : []),
+  blockSize: (v) => (typeof v === 'number' ? ['--block-size', String(v)] : []),
+  accuracyLevel: (v) => (typeof v === 'number' ? ['--accuracy-level', String(v)] : []),
   symmetric: (v) => (v === false ? ['--asymmetric'] : []),
   reduceRange: (v) => (v ? ['--reduce-range'] : []),
   gather: (v) => (v ? ['--gather'] : []),
@@ -34,8 +43,19 @@ export function excludeCommand(input: ExcludeCommandInput): string | undefined {
   const exclude = ['--exclude', [...new Set([...previous, ...input.exclude])].join(',')];
   if (!mode) return exclude.map(shellWord).join(' ');
   const flags = Object.entries(recorded).flatMap(([key, value]) => FLAGS[key]?.(value) ?? []);
-  return ['lowbit', 'quantize', input.floatPath, '-o', input.quantizedPath, '--mode', mode, ...flags, ...exclude].map(shellWord).join(' ');
+  const calibration = Object.entries(parseOptions(meta.get(CALIBRATION_METADATA_KEY))).flatMap(([key, value]) => (CALIBRATION_FLAGS[key] && typeof value === 'string' ? [CALIBRATION_FLAGS[key], value] : []));
+  return ['lowbit', 'quantize', input.floatPath, '-o', input.quantizedPath, '--mode', mode, ...calibration, ...flags, ...exclude].map(shellWord).join(' ');
 }
+
+/** Recorded calibration flag → its command-line name, in the order the command gives them. */
+const CALIBRATION_FLAGS: Record<string, string> = {
+  calib: '--calib',
+  calibMethod: '--calib-method',
+  percentile: '--percentile',
+  samples: '--samples',
+  preprocess: '--preprocess',
+  dim: '--dim',
+};
 
 function parseOptions(text: string | undefined): Record<string, unknown> {
   if (!text) return {};
