@@ -25,10 +25,15 @@ function writeConvStack(dir: string): string {
   return path;
 }
 
+/** A fresh folder holding the conv stack: outputs go next to it. */
+function convStackInTempFolder(): { dir: string; model: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lowbit-stack-'));
+  return { dir, model: writeConvStack(dir) };
+}
+
 describe('lowbit quantize --target-cosine', () => {
   it('keeps the costliest Convs in float until the output cosine on the calibration samples reaches the target, lists them, and times the result', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lowbit-target-'));
-    const model = writeConvStack(dir);
+    const { dir, model } = convStackInTempFolder();
     const r = lowbit(['quantize', model, '-o', join(dir, 'out.onnx'), '--mode', 'int8', '--calib', 'random', '--dim', 'batch=1', '--samples', '3', '--target-cosine', '0.99999', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -47,8 +52,7 @@ describe('lowbit quantize --target-cosine', () => {
   });
 
   it('exits 2 on a target outside (0, 1] or with a mode other than int8', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lowbit-target-'));
-    const model = writeConvStack(dir);
+    const { dir, model } = convStackInTempFolder();
     expect(lowbit(['quantize', model, '-o', join(dir, 'a.onnx'), '--mode', 'int8', '--calib', 'random', '--target-cosine', '1.5']).code).toBe(2);
     expect(lowbit(['quantize', model, '-o', join(dir, 'b.onnx'), '--mode', 'dynamic', '--target-cosine', '0.98']).code).toBe(2);
   });
@@ -56,8 +60,7 @@ describe('lowbit quantize --target-cosine', () => {
 
 describe('lowbit quantize --wide-activations', () => {
   it('gives the named tensors 16-bit Q/DQ (a Conv output read by a Relu stands for the Relu output), and says so', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lowbit-wide-'));
-    const model = writeConvStack(dir);
+    const { dir, model } = convStackInTempFolder();
     const r = lowbit(['quantize', model, '-o', join(dir, 'w.onnx'), '--mode', 'int8', '--calib', 'random', '--dim', 'batch=1', '--samples', '3', '--wide-activations', 'c1_out', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -70,12 +73,14 @@ describe('lowbit quantize --wide-activations', () => {
   });
 
   it('exits 2, naming the tensor, when it is not a quantized activation, and with a mode other than int8; writes nothing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lowbit-wide-'));
-    const model = writeConvStack(dir);
+    const { dir, model } = convStackInTempFolder();
     const unknown = lowbit(['quantize', model, '-o', join(dir, 'a.onnx'), '--mode', 'int8', '--calib', 'random', '--dim', 'batch=1', '--samples', '2', '--wide-activations', 'nowhere']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--wide-activations: 'nowhere' is not an activation tensor/);
     expect(existsSync(join(dir, 'a.onnx'))).toBe(false);
+    const empty = lowbit(['quantize', model, '-o', join(dir, 'c.onnx'), '--mode', 'int8', '--calib', 'random', '--wide-activations', ',']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--wide-activations needs at least one tensor name/);
     const dynamic = lowbit(['quantize', model, '-o', join(dir, 'b.onnx'), '--mode', 'dynamic', '--wide-activations', 'c1']);
     expect(dynamic.code).toBe(2);
     expect(dynamic.stderr).toMatch(/--wide-activations is for --mode int8/);

@@ -21,13 +21,15 @@ import { hasInt8DotProduct } from '../src/node/cpu.js';
 import type { CalibrationMethod } from '../src/calib/observers/create-observer.js';
 import { quantizeToTarget } from '../src/quantize/static/target-cosine.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../src/eval/output-cosine.js';
-import { benchRunners } from '../src/eval/bench.js';
+import { latencyRatio } from '../src/eval/bench.js';
 import { textPages } from './helpers/text-pages.js';
 
 /** det with --target-cosine: the target on the calibration pages, and the floor reached on the held-out scan. */
 const DET_TARGET = 0.98;
 const DET_HELD_FLOOR = 0.97;
 const DET_MAX_LATENCY_RATIO = 1.05;
+/** PaddleOCR det's input: 384×192, ImageNet mean and std. */
+const DET_PREPROCESS = 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225';
 /** mlsd with --target-cosine 0.98 on held-out photos: offsets (smooth), scores (a peak mask, steered by nothing). */
 const MLSD_OFFSETS_FLOOR = 0.97;
 const MLSD_SCORES_FLOOR = 0.8;
@@ -72,7 +74,7 @@ describe('static int8 on real models', () => {
   // mask, heat · (heat == MaxPool(heat)): the compared values stay float, or int8 ties make every
   // plateau a peak (0.55 before). The floors catch regressions.
   for (const [id, preprocess, calibPhotos, heldPhotos, floor] of [
-    ['ppocrv4-det', 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', ['text.png', 'camera.png', 'coins.png', 'coffee.png'], ['page.png'], 0.84],
+    ['ppocrv4-det', DET_PREPROCESS, ['text.png', 'camera.png', 'coins.png', 'coffee.png'], ['page.png'], 0.84],
     ['mlsd-320-large', 'scale=1', ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], ['chelsea.png', 'motorcycle_left.png'], 0.75],
     ['blazeface-front-128', 'mean=0.5,std=0.5', ['coffee.png', 'astronaut.png', 'rocket.jpg', 'motorcycle_right.png'], ['chelsea.png', 'motorcycle_left.png'], 0.98],
   ] as const) {
@@ -99,14 +101,12 @@ describe('static int8 on real models', () => {
   }
 
   it('PaddleOCR det with --target-cosine, calibrated on printed pages: close to fp32 on a scanned page, handing nodes back to int8 until it times faster than fp32', { timeout: 600_000 }, async (ctx) => {
-    const entry = corpusModel('ppocrv4-det');
-    const absent = absentReason(entry.path, entry.id);
-    if (absent) return skipWithReason(ctx, absent);
-    const held = photoFolder(['page.png']);
-    if (!held) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
+    const det = detWithScan();
+    if ('skip' in det) return skipWithReason(ctx, det.skip);
+    const { entry, held } = det;
     // A text detector calibrated on text: the corpus photos hold almost none (its output on them is ~0).
     const calib = await textPages(4);
-    const preprocess = 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225';
+    const preprocess = DET_PREPROCESS;
     const load = () => readModelFile(entry.path).model;
     const source = openSource(calib, load(), { preprocess: parsePreprocess(preprocess) });
     const measure = await outputCosineMeasure(load(), source, (bytes) => createNodeRunner(bytes));
@@ -123,7 +123,7 @@ describe('static int8 on real models', () => {
     const [ref, q] = [await outputsOf(fp32, samples), await outputsOf(int8, samples)];
     const acc = new FidelityAccumulator();
     ref.forEach((r, i) => acc.add(r['sigmoid_0.tmp_0']!.data as Float32Array, q[i]!['sigmoid_0.tmp_0']!.data as Float32Array));
-    const ratio = await latencyRatio(fp32, int8, samples[0]!);
+    const ratio = await latencyRatioOf(fp32, int8, samples[0]!);
     process.stderr.write(`ppocrv4-det target ${DET_TARGET}: page.png cosine ${acc.result().cosine.toFixed(5)}, latency ${ratio.toFixed(3)}× fp32\n`);
     expect(acc.result().cosine).toBeGreaterThanOrEqual(DET_HELD_FLOOR);
     // det's int8 gains little (its hardswish layers run in float between DQ and Q): the search
@@ -159,7 +159,7 @@ describe('static int8 on real models', () => {
       process.stderr.write(`mlsd target 0.98, output ${name}: held-out cosine ${acc.result().cosine.toFixed(5)}\n`);
       expect(acc.result().cosine, name).toBeGreaterThanOrEqual(floor);
     }
-    const ratio = await latencyRatio(fp32, int8, samples[0]!);
+    const ratio = await latencyRatioOf(fp32, int8, samples[0]!);
     process.stderr.write(`mlsd target 0.98: latency ${ratio.toFixed(3)}× fp32\n`);
     expect(ratio).toBeLessThan(1);
   });
@@ -205,13 +205,11 @@ describe('static int8 on real models', () => {
   });
 
   it('PaddleOCR det with 16-bit activations (--activations uint16): cosine ≥ 0.98 on the scanned page, the fidelity the 8-bit forms miss', { timeout: 300_000 }, async (ctx) => {
-    const entry = corpusModel('ppocrv4-det');
-    const absent = absentReason(entry.path, entry.id);
-    if (absent) return skipWithReason(ctx, absent);
-    const held = photoFolder(['page.png']);
-    if (!held) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
+    const det = detWithScan();
+    if ('skip' in det) return skipWithReason(ctx, det.skip);
+    const { entry, held } = det;
     const out = join(mkdtempSync(join(tmpdir(), 'lowbit-det16-')), 'det-a16.onnx');
-    const r = lowbit(['quantize', entry.path, '-o', out, '--mode', 'int8', '--calib', await textPages(4), '--data', held, '--preprocess', 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', '--activations', 'uint16', '--json']);
+    const r = lowbit(['quantize', entry.path, '-o', out, '--mode', 'int8', '--calib', await textPages(4), '--data', held, '--preprocess', DET_PREPROCESS, '--activations', 'uint16', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     process.stderr.write(`ppocrv4-det uint16 activations: page.png cosine ${report.verify.outputs[0].cosine.toFixed(5)}\n`);
@@ -221,14 +219,20 @@ describe('static int8 on real models', () => {
   });
 });
 
-/** Median latency of `candidate` over `reference`, interleaved runs on 2 threads. */
-async function latencyRatio(reference: Uint8Array, candidate: Uint8Array, feeds: Feeds): Promise<number> {
-  const [a, b] = [await createNodeRunner(reference, { threads: 2 }), await createNodeRunner(candidate, { threads: 2 })];
-  try {
-    return (await benchRunners([{ name: 'fp32', runner: a }, { name: 'int8', runner: b }], feeds, { runs: 20 })).models[1]!.ratio;
-  } finally {
-    await Promise.all([a.dispose(), b.dispose()]);
-  }
+/** Median latency of `candidate` over `reference`, 20 interleaved rounds on 2 threads. */
+function latencyRatioOf(reference: Uint8Array, candidate: Uint8Array, feeds: Feeds): Promise<number> {
+  const open = (bytes: Uint8Array) => () => createNodeRunner(bytes, { threads: 2 });
+  return latencyRatio(open(reference), open(candidate), feeds, 20);
+}
+
+/** PaddleOCR det and the scanned page held out for it, or why the test must skip. */
+function detWithScan(): { entry: ReturnType<typeof corpusModel>; held: string } | { skip: string } {
+  const entry = corpusModel('ppocrv4-det');
+  const absent = absentReason(entry.path, entry.id);
+  if (absent) return { skip: absent };
+  const held = photoFolder(['page.png']);
+  if (!held) return { skip: 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`' };
+  return { entry, held };
 }
 
 /** Op types after onnxruntime's own graph optimizations: shows which int8 kernels it runs. */

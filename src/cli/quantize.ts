@@ -27,19 +27,8 @@ import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4
 import type { Int4Calibration } from '../quantize/int4/hessians.js';
 import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
-import { benchRunners } from '../eval/bench.js';
+import { latencyRatio } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
-
-/** Median latency of the quantized model over the float one's, on one sample. */
-async function latencyRatio(floatPath: string, quantizedPath: string, feeds: Feeds): Promise<number> {
-  const [float, quantized] = [await createNodeRunner(floatPath, { threads: 2 }), await createNodeRunner(quantizedPath, { threads: 2 })];
-  try {
-    const result = await benchRunners([{ name: 'float', runner: float }, { name: 'int8', runner: quantized }], feeds, { runs: 10 });
-    return result.models[1]!.ratio;
-  } finally {
-    await Promise.all([float.dispose(), quantized.dispose()]);
-  }
-}
 
 interface TargetReport {
   latencyRatio?: number;
@@ -138,9 +127,8 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 
   let verify: (VerifyResult & { note?: string }) | undefined;
   if (cli.verify) {
-    const model = float;
     const dataSpec = cli.data ?? cli.calib;
-    const source = openSource(dataSpec ?? 'random', model, {
+    const source = openSource(dataSpec ?? 'random', float, {
       dims,
       preprocess: parsePreprocess(cli.preprocess),
       ...(samples !== undefined ? { limit: samples } : {}),
@@ -152,7 +140,8 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
     if (target) {
       // Keeping nodes in float costs speed: say whether the int8 model still beats float.
-      target.latencyRatio = await latencyRatio(path, written.path, await firstSample(source));
+      const open = (file: string) => () => createNodeRunner(file, { threads: 2 });
+      target.latencyRatio = await latencyRatio(open(path), open(written.path), await firstSample(source));
       say(`latency against float (median of 10 interleaved runs, 2 threads): ${target.latencyRatio.toFixed(3)}×${target.latencyRatio >= 1 ? ' — NOT faster than float: keep fewer nodes (a lower --target-cosine) or quantize without it' : ''}`);
     }
   }
@@ -205,10 +194,10 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
   let target: TargetReport | undefined;
   if (search) {
     const float = search.float;
-    const source = openSource(cli.calib!, float, { dims: search.dims, preprocess: parsePreprocess(cli.preprocess), ...(search.samples !== undefined ? { limit: search.samples } : {}), randomCount: search.samples ?? 8 });
+    const source = calibrationSource(cli.calib!, cli, float, search.dims, search.samples);
     const measure = await outputCosineMeasure(float, source, (bytes) => createNodeRunner(bytes));
-    const latencyRatio = latencyRatioMeasure(float, await firstSample(source), (bytes) => createNodeRunner(bytes, { threads: 2 }));
-    const found = await quantizeToTarget(() => readModelFile(path).model, options, { target: search.target, measure, latencyRatio, onProgress: say });
+    const timeAgainstFloat = latencyRatioMeasure(float, await firstSample(source), (bytes) => createNodeRunner(bytes, { threads: 2 }));
+    const found = await quantizeToTarget(() => readModelFile(path).model, options, { target: search.target, measure, latencyRatio: timeAgainstFloat, onProgress: say });
     result = found.result;
     target = { target: search.target, reached: found.reached, startCosine: found.startCosine, cosine: found.cosine, outputs: found.outputs, kept: found.kept };
     say(`target cosine ${search.target} ${found.reached ? 'reached' : 'NOT reached'}: lowest output cosine on the calibration samples ${found.startCosine.toFixed(5)} → ${found.cosine.toFixed(5)} with ${found.kept.length} node(s) kept in float`);
@@ -295,6 +284,11 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
   }
 }
 
+/** The --calib samples (at most --samples of them; that many generated ones for 'random', else 8). */
+function calibrationSource(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined): SampleSource {
+  return openSource(spec, model, { dims, preprocess: parsePreprocess(cli.preprocess), ...(samples !== undefined ? { limit: samples } : {}), randomCount: samples ?? 8 });
+}
+
 /** int8: calibration from --calib through onnxruntime-node, with a progress line on stderr. */
 function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): NonNullable<QuantizeOptions['calibrate']> {
   if (!cli.calib) throw new UsageError('--mode int8 needs calibration data: --calib SOURCE (a folder of .npy/.npz files or images, or random)', { code: 'no-calibration' });
@@ -302,7 +296,7 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
   if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--calib-method must be one of ${CALIBRATION_METHODS.join(', ')}, got '${cli.calibMethod}'`, { code: 'bad-option' });
   const percentile = cli.percentile === undefined ? undefined : Number(cli.percentile);
   if (cli.calib === 'random') process.stderr.write('warning: calibrating on random inputs: activation ranges will not match real data; give real samples with --calib\n');
-  const source = openSource(cli.calib, model, { dims, preprocess: parsePreprocess(cli.preprocess), ...(samples !== undefined ? { limit: samples } : {}), randomCount: samples ?? 8 });
+  const source = calibrationSource(cli.calib, cli, model, dims, samples);
   const progress = createProgress({ label: 'calibrating', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
   return nodeCalibrator(source, {
     method,
@@ -315,7 +309,7 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
 /** int4 gptq: each layer's input statistics from --calib through onnxruntime-node, with a progress line. */
 function int4CalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): Int4Calibration {
   if (spec === 'random') process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
-  const source = openSource(spec, model, { dims, preprocess: parsePreprocess(cli.preprocess), ...(samples !== undefined ? { limit: samples } : {}), randomCount: samples ?? 8 });
+  const source = calibrationSource(spec, cli, model, dims, samples);
   const progress = createProgress({ label: 'gptq', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
   return {
     source,
@@ -367,7 +361,7 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     ...(cli.fp16Block ? { fp16Block: parseList(cli.fp16Block) } : {}),
     ...(cli.debug ? { debug: true } : {}),
     ...(cli.activations ? { activations: activationType(cli.activations) } : {}),
-    ...(cli.wideActivations ? { wideActivations: parseList(cli.wideActivations) } : {}),
+    ...(cli.wideActivations !== undefined ? { wideActivations: tensorNames('--wide-activations', cli.wideActivations) } : {}),
     ...int4Options(cli),
   };
 }
@@ -390,6 +384,13 @@ function int4Options(cli: QuantizeCliOptions): Partial<QuantizeOptions> {
     ...(accuracyLevel !== undefined ? { accuracyLevel } : {}),
     ...(gatherBits !== undefined ? { gatherBits: gatherBits as 4 | 8 } : {}),
   };
+}
+
+/** A comma-separated list that must name at least one tensor. */
+function tensorNames(flag: string, text: string): string[] {
+  const names = parseList(text);
+  if (names.length === 0) throw new UsageError(`${flag} needs at least one tensor name (comma-separated), got '${text}'`, { code: 'bad-option' });
+  return names;
 }
 
 function activationType(text: string): 'uint8' | 'int8' | 'uint16' | 'int16' {

@@ -76,6 +76,25 @@ export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options
   };
 }
 
+/**
+ * How long `candidate` takes against `reference` on `feeds`: the paired ratio of benchRunners
+ * (above 1: slower). Both runners are opened here and disposed of afterwards.
+ */
+export async function latencyRatio(openReference: () => Promise<Runner>, openCandidate: () => Promise<Runner>, feeds: Feeds, runs = 10): Promise<number> {
+  const reference = await openReference();
+  try {
+    const candidate = await openCandidate();
+    try {
+      const result = await benchRunners([{ name: 'reference', runner: reference }, { name: 'candidate', runner: candidate }], feeds, { runs });
+      return result.models[1]!.ratio;
+    } finally {
+      await candidate.dispose();
+    }
+  } finally {
+    await reference.dispose();
+  }
+}
+
 export function summarizeTimes(times: readonly number[]): Omit<ModelTiming, 'name' | 'runs' | 'ratio'> {
   const sorted = [...times].sort((a, b) => a - b);
   return {

@@ -5,7 +5,7 @@ import { encodeModel } from '../serde/encode.js';
 import { FidelityAccumulator } from './metrics.js';
 import { asNumbers } from './verify.js';
 import type { CreateRunner } from './per-layer.js';
-import { benchRunners } from './bench.js';
+import { latencyRatio } from './bench.js';
 
 /**
  * A measure for quantizeToTarget: the float model's outputs on up to `limit` samples are computed
@@ -51,18 +51,5 @@ export async function outputCosineMeasure(float: Model, source: SampleSource, cr
  */
 export function latencyRatioMeasure(float: Model, feeds: Feeds, createRunner: CreateRunner, runs = 10): (quantized: Model) => Promise<number> {
   const floatBytes = encodeModel(float);
-  return async (quantized) => {
-    const reference = await createRunner(floatBytes);
-    try {
-      const candidate = await createRunner(encodeModel(quantized));
-      try {
-        const result = await benchRunners([{ name: 'float', runner: reference }, { name: 'quantized', runner: candidate }], feeds, { runs });
-        return result.models[1]!.ratio;
-      } finally {
-        await candidate.dispose();
-      }
-    } finally {
-      await reference.dispose();
-    }
-  };
+  return (quantized) => latencyRatio(() => createRunner(floatBytes), () => createRunner(encodeModel(quantized)), feeds, runs);
 }

@@ -25,8 +25,8 @@ export interface RunnerOptions {
    * Whether onnxruntime's idle worker threads busy-wait for the next parallel section. Off unless
    * set (onnxruntime's own default is on): lowbit alternates its own work with runs, and on a
    * machine whose cores are shared, spinning threads take the cores from the ones computing. On
-   * the 2-core test machine spinning made mailwoman's fp32 median 45 ms instead of 27 ms and its
-   * int8-vs-float ratio swing 14% between runs instead of 2% (`lowbit bench --spin` times it).
+   * the 2-core test machine a ratio of two models moved 14.4% between two runs with spinning and
+   * 1.2% without (bench/bench-reproducibility.mjs; `lowbit bench --spin` times with spinning).
    */
   spinning?: boolean;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attr } from '../../ir/attribute.js';
 import { GraphBuilder } from '../../ir/builder.js';
@@ -38,6 +41,15 @@ function unetish(): Model {
 const samples = (n: number, seed = 100): Feeds[] => Array.from({ length: n }, (_, i) => ({ x: { dtype: DataType.FLOAT, dims: [1, 3, 32, 32], data: randomFloats(3 * 32 * 32, seed + i) } }));
 const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
 
+/** The op types onnxruntime runs after its optimizations (its QDQ fusions included). */
+async function fusedOps(model: Model): Promise<string[]> {
+  const path = join(mkdtempSync(join(tmpdir(), 'lowbit-static-')), 'optimized.onnx');
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
+  await session.release();
+  return ops(readModelFile(path).model);
+}
+
 describe('static int8 (QDQ)', () => {
   it('folds BatchNormalization, absorbs Relu/Clip, shares scales through MaxPool/Resize/Concat, and keeps the output name', async () => {
     const model = unetish();
@@ -77,11 +89,7 @@ describe('static int8 (QDQ)', () => {
     }
     expect(acc.result().cosine).toBeGreaterThan(0.99);
 
-    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-static-optimized-${process.pid}.onnx`;
-    const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
-    await session.release();
-    const fused = ops(readModelFile(path).model);
+    const fused = await fusedOps(model);
     expect(fused.filter((o) => o === 'QLinearConv')).toHaveLength(3);
     expect(fused).not.toContain('Conv');
     expect(fused).not.toContain('Relu');
@@ -94,11 +102,7 @@ describe('static int8 (QDQ)', () => {
     const c2 = [...model.graph.nodes].find((n) => n.name === 'c2')!;
     expect(c2.input(0)!.producer()!.opType).toBe('MaxPool');
     expect(c2.input(1)!.producer()).toBeUndefined();
-    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-static-excluded-${process.pid}.onnx`;
-    const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
-    await session.release();
-    const fused = ops(readModelFile(path).model);
+    const fused = await fusedOps(model);
     expect(fused.filter((o) => o === 'QLinearConv')).toHaveLength(2);
     expect(fused.filter((o) => o === 'Conv' || o === 'FusedConv')).toHaveLength(1);
   });
@@ -147,11 +151,7 @@ describe('static int8 (QDQ)', () => {
     expect(new Set(quantizers.filter((n) => n.input(0)!.name !== wideName).map(typeOf))).toEqual(new Set([DataType.UINT8]));
     expect(result.notes.join(' ')).toMatch(/16-bit activations for 1 tensor\(s\)/);
     // onnxruntime still fuses the two convolutions that neither read nor write the wide tensor.
-    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-static-wide-${process.pid}.onnx`;
-    const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
-    await session.release();
-    expect(ops(readModelFile(path).model).filter((o) => o === 'QLinearConv')).toHaveLength(2);
+    expect((await fusedOps(model)).filter((o) => o === 'QLinearConv')).toHaveLength(2);
   });
 
   it('--wide-activations refuses names that are not quantized activations, and 16-bit activations everywhere', async () => {
