@@ -4,7 +4,8 @@
 // held-out photos (cosine per output against fp32, from the command's own --json), then fp32 and
 // the int8 models timed side by side (onnxruntime-node, CPU, 2 threads, interleaved runs, medians).
 // det is calibrated on synthetic printed pages (the corpus photos hold almost no text) with
-// entropy, and checked on the scanned page.png; mlsd on photos with minmax.
+// entropy, and checked on the scanned page.png; mlsd on photos with minmax. Each setting runs with
+// weights rounded to nearest (the default) and with --weight-method gptq.
 //   node bench/static-int8-corpus.mjs [runs] [targets, comma-separated: default 0.98]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -31,8 +32,15 @@ const CASES = [
   { id: 'mlsd-320-large', preprocess: 'scale=1', calib: ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], method: 'minmax', held: ['chelsea.png', 'motorcycle_left.png'] },
 ];
 const targets = (process.argv[3] ?? '0.98').split(',');
-/** Settings compared: all int8, and with each fidelity target. */
-const VARIANTS = [{ label: 'all int8', args: [] }, ...targets.map((t) => ({ label: `--target-cosine ${t}`, args: ['--target-cosine', t] }))];
+/** Settings compared: all int8, and with each fidelity target; weights rounded to nearest and by GPTQ. */
+const VARIANTS = [
+  { label: 'all int8', args: [] },
+  { label: 'all int8, --weight-method gptq', args: ['--weight-method', 'gptq'] },
+  ...targets.flatMap((t) => [
+    { label: `--target-cosine ${t}`, args: ['--target-cosine', t] },
+    { label: `--target-cosine ${t} --weight-method gptq`, args: ['--target-cosine', t, '--weight-method', 'gptq'] },
+  ]),
+];
 
 const rows = [];
 for (const c of CASES) {

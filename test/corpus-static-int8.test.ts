@@ -30,8 +30,8 @@ const DET_HELD_FLOOR = 0.97;
 const DET_MAX_LATENCY_RATIO = 1.05;
 /** PaddleOCR det's input: 384×192, ImageNet mean and std. */
 const DET_PREPROCESS = 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225';
-/** mlsd with --target-cosine 0.98 on held-out photos: offsets (smooth), scores (a peak mask, steered by nothing). */
-const MLSD_OFFSETS_FLOOR = 0.97;
+/** mlsd with --target-cosine 0.98 and GPTQ rounding on held-out photos: offsets (smooth), scores (a peak mask, steered by nothing). */
+const MLSD_OFFSETS_FLOOR = 0.98;
 const MLSD_SCORES_FLOOR = 0.8;
 
 /** A folder holding copies of the named corpus photos, or undefined when any is absent. */
@@ -132,7 +132,7 @@ describe('static int8 on real models', () => {
     expect(ratio).toBeLessThan(DET_MAX_LATENCY_RATIO);
   });
 
-  it('mlsd with --target-cosine: offsets close to fp32 on held-out photos, peak scores far better than plain int8, still faster than fp32', { timeout: 900_000 }, async (ctx) => {
+  it('mlsd with --target-cosine and GPTQ weight rounding: offsets ≥ 0.98 against fp32 on held-out photos, peak scores far better than plain int8, faster than fp32', { timeout: 900_000 }, async (ctx) => {
     const entry = corpusModel('mlsd-320-large');
     const absent = absentReason(entry.path, entry.id);
     if (absent) return skipWithReason(ctx, absent);
@@ -144,11 +144,15 @@ describe('static int8 on real models', () => {
     const source = openSource(calib, load(), { preprocess: parsePreprocess(preprocess) });
     const measure = await outputCosineMeasure(load(), source, (bytes) => createNodeRunner(bytes));
     const timing = latencyRatioMeasure(load(), (await collect(calib, load(), preprocess))[0]!, (bytes) => createNodeRunner(bytes, { threads: 2 }));
-    const found = await quantizeToTarget(load, { mode: 'int8', reduceRange: hasInt8DotProduct() === false, calibrate: nodeCalibrator(source, { method: 'minmax' }) }, { target: 0.98, measure, latencyRatio: timing });
-    process.stderr.write(`mlsd target 0.98: calibration cosine (offsets) ${found.startCosine.toFixed(5)} → ${found.cosine.toFixed(5)}, kept ${found.kept.map((k) => k.node).join(', ')}\n`);
+    // mlsd's depthwise edge filters sum large taps that nearly cancel: rounded to nearest, the
+    // weights alone cost 0.06 of offsets cosine; GPTQ rounding removes most of that, so the search
+    // keeps far fewer layers in float (BENCHMARKS.md: 1 against 9).
+    const weightCalibration = { source, createRunner: (bytes: Uint8Array) => createNodeRunner(bytes) };
+    const options = { mode: 'int8' as const, reduceRange: hasInt8DotProduct() === false, calibrate: nodeCalibrator(source, { method: 'minmax' }), weightMethod: 'gptq' as const, weightCalibration };
+    const found = await quantizeToTarget(load, options, { target: 0.98, measure, latencyRatio: timing });
+    process.stderr.write(`mlsd target 0.98, gptq: calibration cosine (offsets) ${found.startCosine.toFixed(5)} → ${found.cosine.toFixed(5)}, kept ${found.kept.map((k) => k.node).join(', ')}\n`);
     expect(found.reached).toBe(true);
-    // The depthwise Conv whose large taps cancel before its Relu6 is the first to go back to float.
-    expect(found.kept[0]!.node).toBe('Conv__276');
+    expect(found.result.notes.join(' ')).toMatch(/GPTQ rounded \d+ weight/);
     const samples = await collect(held, load(), preprocess);
     const fp32 = encodeModel(load());
     const int8 = encodeModel(found.result.model);
@@ -156,11 +160,11 @@ describe('static int8 on real models', () => {
     for (const [name, floor] of [['offsets', MLSD_OFFSETS_FLOOR], ['scores', MLSD_SCORES_FLOOR]] as const) {
       const acc = new FidelityAccumulator();
       ref.forEach((r, i) => acc.add(r[name]!.data as Float32Array, q[i]![name]!.data as Float32Array));
-      process.stderr.write(`mlsd target 0.98, output ${name}: held-out cosine ${acc.result().cosine.toFixed(5)}\n`);
+      process.stderr.write(`mlsd target 0.98, gptq, output ${name}: held-out cosine ${acc.result().cosine.toFixed(5)}\n`);
       expect(acc.result().cosine, name).toBeGreaterThanOrEqual(floor);
     }
     const ratio = await latencyRatioOf(fp32, int8, samples[0]!);
-    process.stderr.write(`mlsd target 0.98: latency ${ratio.toFixed(3)}× fp32\n`);
+    process.stderr.write(`mlsd target 0.98, gptq: latency ${ratio.toFixed(3)}× fp32\n`);
     expect(ratio).toBeLessThan(1);
   });
 

@@ -58,6 +58,7 @@ function buildProgram(): Command {
     .option('--percentile <p>', 'int8 with --calib-method percentile: keep this percentage of values (default 99.99)')
     .option('--wide-activations <tensors>', 'int8: these activation tensors (comma-separated names, e.g. the worst of --report) get 16-bit Q/DQ, the rest 8-bit: the ops that read or write them run in float (opset 21)')
     .option('--activations <type>', 'int8: uint8 asymmetric activations (default) or int8 symmetric, both run by int8 kernels; uint16 or int16 (opset 21) for fidelity, not speed: onnxruntime runs those ops in float')
+    .option('--weight-method <method>', 'int8: how weights are rounded: rtn (to nearest, default) | gptq (rounding errors compensated from each layer\'s inputs on the --calib data; slower to quantize, same model form and speed)')
     .option('--target-cosine <x>', 'int8: keep in float, one at a time, the Conv/MatMul/Gemm that costs most when quantized alone, until the outputs reach cosine X (e.g. 0.98) against float on the --calib samples (outputs behind a comparison, like peak masks, are reported but not steered by; at most a quarter of the nodes); lists each kept node and times the result against float')
     .option('--block-size <n>', 'int4: weights along K that share one scale: a power of two ≥ 16 (default 32)')
     .option('--int4-method <method>', 'int4: rtn (round to nearest, default) | hqq (scale and zero fitted per block, no data) | gptq (error compensation from --calib data)')

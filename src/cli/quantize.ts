@@ -6,7 +6,7 @@ import { CALIBRATION_METADATA_KEY } from '../eval/exclude-command.js';
 import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
-import type { QuantizeMode, QuantizeOptions } from '../quantize/options.js';
+import { WEIGHT_METHODS, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
@@ -24,7 +24,7 @@ import { formatBytes, printJson } from './format.js';
 import { parseDims, parseList, progressLine } from './args.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
-import type { Int4Calibration } from '../quantize/int4/hessians.js';
+import type { LayerCalibration } from '../quantize/hessians.js';
 import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
 import { latencyRatio } from '../eval/bench.js';
@@ -70,6 +70,7 @@ export interface QuantizeCliOptions {
   debug?: boolean;
   blockSize?: string;
   int4Method?: string;
+  weightMethod?: string;
   int4Format?: string;
   accuracyLevel?: string;
   gatherBits?: string;
@@ -100,6 +101,9 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     throw new UsageError(`--wide-activations is for --mode int8, got --mode ${options.mode}`, { code: 'bad-option' });
   }
   const gptq = options.mode === 'int4' && options.int4Method === 'gptq';
+  if (options.weightMethod !== undefined && options.mode !== 'int8') {
+    throw new UsageError(`--weight-method is for --mode int8, got --mode ${options.mode}${options.mode === 'int4' ? ' (int4 has --int4-method)' : ''}`, { code: 'bad-option' });
+  }
   if (options.mode !== 'int8' && !gptq && cli.calib) {
     throw new UsageError(`--calib is for --mode int8 and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   }
@@ -107,7 +111,8 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
   const search = targetCosine === undefined ? undefined : { target: targetCosine, dims, samples, float };
-  if (gptq && cli.calib) options.int4Calibration = int4CalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
+  if (gptq && cli.calib) options.int4Calibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
+  if (options.weightMethod === 'gptq' && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
   const calibrate = options.mode === 'int8' ? memoizeCalibration(calibratorFor(cli, float, dims, samples, Boolean(cli.json))) : undefined;
   let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search);
   if (!attempt) return;
@@ -306,8 +311,8 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
   });
 }
 
-/** int4 gptq: each layer's input statistics from --calib through onnxruntime-node, with a progress line. */
-function int4CalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): Int4Calibration {
+/** gptq (int4, and int8 weights): each layer's input statistics from --calib through onnxruntime-node, with a progress line. */
+function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): LayerCalibration {
   if (spec === 'random') process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
   const source = calibrationSource(spec, cli, model, dims, samples);
   const progress = createProgress({ label: 'gptq', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
@@ -362,6 +367,7 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     ...(cli.debug ? { debug: true } : {}),
     ...(cli.activations ? { activations: activationType(cli.activations) } : {}),
     ...(cli.wideActivations !== undefined ? { wideActivations: tensorNames('--wide-activations', cli.wideActivations) } : {}),
+    ...(cli.weightMethod !== undefined ? { weightMethod: weightMethod(cli.weightMethod) } : {}),
     ...int4Options(cli),
   };
 }
@@ -391,6 +397,11 @@ function tensorNames(flag: string, text: string): string[] {
   const names = parseList(text);
   if (names.length === 0) throw new UsageError(`${flag} needs at least one tensor name (comma-separated), got '${text}'`, { code: 'bad-option' });
   return names;
+}
+
+function weightMethod(text: string): WeightMethod {
+  if ((WEIGHT_METHODS as readonly string[]).includes(text)) return text as WeightMethod;
+  throw new UsageError(`--weight-method must be one of ${WEIGHT_METHODS.join(', ')}, got '${text}'`, { code: 'bad-option' });
 }
 
 function activationType(text: string): 'uint8' | 'int8' | 'uint16' | 'int16' {

@@ -15,11 +15,11 @@ describe('excludeCommand', () => {
   it('for static int8, repeats the calibration the CLI recorded, so that the command runs as printed', () => {
     const metadata: [string, string][] = [
       ['lowbit.mode', 'int8'],
-      ['lowbit.options', JSON.stringify({ activations: 'uint8', mode: 'int8', reduceRange: true, wideActivations: ['t1', 't2'] })],
+      ['lowbit.options', JSON.stringify({ activations: 'uint8', mode: 'int8', reduceRange: true, wideActivations: ['t1', 't2'], weightMethod: 'gptq' })],
       [CALIBRATION_METADATA_KEY, JSON.stringify({ calib: 'my photos/', calibMethod: 'entropy', preprocess: 'mean=0.5,std=1', samples: '20' })],
     ];
     expect(excludeCommand({ exclude: ['Conv_7'], floatPath: 'f.onnx', quantizedPath: 'q.onnx', metadata })).toBe(
-      "lowbit quantize f.onnx -o q.onnx --mode int8 --calib 'my photos/' --calib-method entropy --preprocess mean=0.5,std=1 --samples 20 --reduce-range --wide-activations t1,t2 --exclude Conv_7",
+      "lowbit quantize f.onnx -o q.onnx --mode int8 --calib 'my photos/' --calib-method entropy --preprocess mean=0.5,std=1 --samples 20 --reduce-range --wide-activations t1,t2 --weight-method gptq --exclude Conv_7",
     );
   });
 

@@ -22,6 +22,7 @@ const FLAGS: Record<string, (value: unknown) => string[]> = {
   perTensor: (v) => (v ? ['--per-tensor'] : []),
   activations: (v) => (typeof v === 'string' && v !== 'uint8' ? ['--activations', v] : []),
   wideActivations: (v) => (Array.isArray(v) && v.length ? ['--wide-activations', v.join(',')] : []),
+  weightMethod: (v) => (typeof v === 'string' && v !== 'rtn' ? ['--weight-method', v] : []),
   int4Method: (v) => (typeof v === 'string' ? ['--int4-method', v] : []),
   int4Format: (v) => (typeof v === 'string' ? ['--int4-format', v] : []),
   blockSize: (v) => (typeof v === 'number' ? ['--block-size', String(v)] : []),

@@ -1,23 +1,6 @@
-import { choleskyLower, choleskyUpper, inverseFromCholesky } from './gptq-linalg.js';
+import { GPTQ_DEFAULTS, gptqFactor, gptqSweep, type GptqOptions } from './gptq-core.js';
 import { blockCount } from './int4.js';
 import { quantizeValue, rtnParams, type BlockShape, type Int4Blocks } from './int4-blocks.js';
-
-export interface GptqOptions {
-  /** Dampening added to H's diagonal, as a fraction of its mean diagonal (the paper's 1%). */
-  damp?: number;
-  /** Quantize rows in order of decreasing H diagonal (inputs with the most energy first). */
-  actOrder?: boolean;
-  /** Rows whose error is propagated eagerly before one lazy update of the rest (the paper's B = 128). */
-  batch?: number;
-  /**
-   * Measure each layer's inputs with the layers before it already quantized (default true), as
-   * the reference implementation does; false measures every layer on the float model in one pass.
-   * Used by the pass that collects Hessians (quantize/int4/gptq-pass.ts), not here.
-   */
-  sequential?: boolean;
-}
-
-export const GPTQ_DEFAULTS: Required<GptqOptions> = { damp: 0.01, actOrder: false, batch: 128, sequential: true };
 
 export interface GptqResult {
   blocks: Int4Blocks;
@@ -44,40 +27,17 @@ export interface GptqResult {
  * parameters fixed when the first of their rows comes up in that order.
  */
 export function quantizeInt4Gptq(w: ArrayLike<number>, shape: BlockShape, hessian: Float64Array, options: GptqOptions = {}): GptqResult {
-  const { damp: damp0, actOrder, batch } = { ...GPTQ_DEFAULTS, ...options };
+  const { batch } = { ...GPTQ_DEFAULTS, ...options };
   const { k, n, blockSize } = shape;
-  if (hessian.length !== k * k) throw new RangeError(`Hessian has ${hessian.length} entries, expected ${k}×${k}`);
+  const factor = gptqFactor(hessian, k, options);
+  const { order, position, dead } = factor;
 
-  const order = Array.from({ length: k }, (_, i) => i);
-  if (actOrder) order.sort((a, b) => hessian[b * k + b]! - hessian[a * k + a]! || a - b);
-  const position = new Int32Array(k);
-  order.forEach((row, i) => (position[row] = i));
-
-  // W and H in processing order; dead inputs (never non-zero) get a unit diagonal and a zero row.
+  // W in processing order; the rows of dead inputs (never non-zero) stay zero.
   const wp = new Float64Array(k * n);
-  const h = new Float64Array(k * k);
-  let deadInputs = 0;
   for (let i = 0; i < k; i++) {
     const src = order[i]!;
-    const dead = hessian[src * k + src] === 0;
-    if (dead) deadInputs++;
-    else for (let c = 0; c < n; c++) wp[i * n + c] = w[src * n + c]!;
-    for (let j = 0; j < k; j++) h[i * k + j] = hessian[src * k + order[j]!]!;
-    if (dead) h[i * k + i] = 1;
+    if (!dead[src]) for (let c = 0; c < n; c++) wp[i * n + c] = w[src * n + c]!;
   }
-  let meanDiag = 0;
-  for (let i = 0; i < k; i++) meanDiag += h[i * k + i]! / k;
-
-  let damp = damp0;
-  let u: Float64Array | undefined;
-  for (let attempt = 0; attempt < 6 && !u; attempt++, damp *= 10) {
-    const damped = Float64Array.from(h);
-    for (let i = 0; i < k; i++) damped[i * k + i]! += damp * meanDiag;
-    const l = choleskyLower(damped, k);
-    if (l) u = choleskyUpper(inverseFromCholesky(l, k), k);
-    if (u) break;
-  }
-  if (!u) throw new RangeError('the Hessian stays singular even with heavy dampening; the calibration inputs of this layer are degenerate');
 
   const kBlocks = blockCount(k, blockSize);
   const scales = new Float32Array(kBlocks * n);
@@ -95,35 +55,19 @@ export function quantizeInt4Gptq(w: ArrayLike<number>, shape: BlockShape, hessia
     fixed[b] = 1;
   };
 
-  const errors = new Float64Array(batch * n);
-  for (let i1 = 0; i1 < k; i1 += batch) {
-    const i2 = Math.min(k, i1 + batch);
-    for (let i = i1; i < i2; i++) {
-      const row = order[i]!;
-      const b = Math.floor(row / blockSize);
-      if (!fixed[b]) fixBlock(b);
-      const d = u[i * k + i]!;
-      const at = b * n;
-      const wi = i * n;
-      const ei = (i - i1) * n;
-      for (let c = 0; c < n; c++) {
-        const s = scales[at + c]!;
-        const z = zeros[at + c]!;
-        const code = quantizeValue(wp[wi + c]!, s, z);
-        codes[row * n + c] = code;
-        errors[ei + c] = (wp[wi + c]! - Math.fround((code - z) * s)) / d;
-      }
-      for (let j = i + 1; j < i2; j++) axpy(wp, j * n, -u[i * k + j]!, errors, ei, n);
+  gptqSweep(wp, factor, n, batch, (i, errors, ei) => {
+    const row = order[i]!;
+    const b = Math.floor(row / blockSize);
+    if (!fixed[b]) fixBlock(b);
+    const at = b * n;
+    const wi = i * n;
+    for (let c = 0; c < n; c++) {
+      const s = scales[at + c]!;
+      const z = zeros[at + c]!;
+      const code = quantizeValue(wp[wi + c]!, s, z);
+      codes[row * n + c] = code;
+      errors[ei + c] = wp[wi + c]! - Math.fround((code - z) * s);
     }
-    for (let j = i2; j < k; j++) {
-      for (let i = i1; i < i2; i++) axpy(wp, j * n, -u[i * k + j]!, errors, (i - i1) * n, n);
-    }
-  }
-  return { blocks: { k, n, blockSize, symmetric: shape.symmetric, bits: 4, codes, scales, zeros }, damp, deadInputs };
-}
-
-/** y[yAt..] += a · x[xAt..], n values. */
-function axpy(y: Float64Array, yAt: number, a: number, x: Float64Array, xAt: number, n: number): void {
-  if (a === 0) return;
-  for (let c = 0; c < n; c++) y[yAt + c]! += a * x[xAt + c]!;
+  });
+  return { blocks: { k, n, blockSize, symmetric: shape.symmetric, bits: 4, codes, scales, zeros }, damp: factor.damp, deadInputs: factor.deadInputs };
 }

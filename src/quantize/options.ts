@@ -1,15 +1,18 @@
 import { UsageError } from '../errors.js';
 import type { Model } from '../ir/model.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { GptqOptions } from '../quant/gptq.js';
+import type { GptqOptions } from '../quant/gptq-core.js';
 import type { HqqOptions } from '../quant/hqq.js';
-import type { Int4Calibration } from './int4/hessians.js';
+import type { LayerCalibration } from './hessians.js';
 import { int4Settings, type Int4Format, type Int4Method } from './int4/settings.js';
 
 export const MODES = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'] as const;
 export type QuantizeMode = (typeof MODES)[number];
 /** Modes implemented in this version; the others are planned and refused with a clear message. */
 export const AVAILABLE_MODES: readonly QuantizeMode[] = ['weights-int8', 'dynamic', 'fp16', 'int8', 'int4'];
+
+export const WEIGHT_METHODS = ['rtn', 'gptq'] as const;
+export type WeightMethod = (typeof WEIGHT_METHODS)[number];
 
 export interface QuantizeOptions {
   mode: QuantizeMode;
@@ -66,7 +69,15 @@ export interface QuantizeOptions {
   /** int4: also quantize Gather tables to 4 or 8 bits (com.microsoft GatherBlockQuantized); off by default. */
   gatherBits?: 4 | 8;
   /** int4 gptq: calibration samples and a runtime that computes each layer's input statistics. */
-  int4Calibration?: Int4Calibration;
+  int4Calibration?: LayerCalibration;
+  /**
+   * int8: how weights are rounded onto their per-channel grid: to nearest (default), or gptq —
+   * each layer's rounding errors compensated using its inputs on calibration data
+   * (quantize/static/gptq-weights.ts). gptq needs `weightCalibration`.
+   */
+  weightMethod?: WeightMethod;
+  /** int8 with weightMethod gptq: calibration samples and a runtime to measure each layer's inputs. */
+  weightCalibration?: LayerCalibration;
   /** int4 hqq: tuning (see quant/hqq.ts). */
   hqq?: HqqOptions;
   /** int4 gptq: tuning (see quant/gptq.ts). */
@@ -89,4 +100,9 @@ export function checkOptions(options: QuantizeOptions): void {
     throw new UsageError(`mode '${options.mode}' is not available in this version yet (available: ${AVAILABLE_MODES.join(', ')})`, { code: 'mode-unavailable' });
   }
   if (options.mode === 'int4') int4Settings(options);
+  if (options.weightMethod !== undefined) {
+    if (!WEIGHT_METHODS.includes(options.weightMethod)) throw new UsageError(`weight method must be one of ${WEIGHT_METHODS.join(', ')}, got '${options.weightMethod}'`, { code: 'bad-option' });
+    if (options.mode !== 'int8') throw new UsageError(`the weight method (--weight-method) is for --mode int8; int4 has --int4-method`, { code: 'bad-option' });
+    if (options.weightMethod === 'gptq' && !options.weightCalibration) throw new UsageError('weight method gptq needs calibration data to measure each layer\'s inputs: give --calib SOURCE', { code: 'no-calibration' });
+  }
 }

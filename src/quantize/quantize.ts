@@ -159,7 +159,7 @@ function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
 function recordProvenance(model: Model, options: QuantizeOptions): void {
   const settings = Object.fromEntries(
     Object.entries(options)
-      .filter(([k, v]) => v !== undefined && typeof v !== 'function' && k !== 'debug' && k !== 'int4Calibration')
+      .filter(([k, v]) => v !== undefined && typeof v !== 'function' && k !== 'debug' && k !== 'int4Calibration' && k !== 'weightCalibration')
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   model.setMetadata('lowbit.version', VERSION);

@@ -37,6 +37,8 @@ export class WeightStore {
   private readonly quantized = new Map<string, QuantizedWeightValues>();
   private readonly dequantized = new Map<string, Value>();
   private readonly ids = new WeakMap<Value, number>();
+  /** Codes chosen by another rounding than nearest (GPTQ), on the grid quantizeWeight would pick. */
+  private readonly rounded = new Map<Value, { axis: number | undefined; values: Int8Array | Uint8Array }>();
   private nextId = 0;
   /** Float weights whose readers were all rewritten: removed at the end. */
   readonly replaced = new Set<Value>();
@@ -66,6 +68,8 @@ export class WeightStore {
       reduceRange: this.settings.reduceRange,
       ...(useAxis !== undefined ? { axis: useAxis } : {}),
     });
+    const rounded = transform === '' ? this.rounded.get(weight) : undefined;
+    if (rounded && rounded.axis === useAxis && rounded.values.length === q.values.length && rounded.values.constructor === q.values.constructor) q.values = rounded.values;
     const graph = weight.graph!;
     const base = weight.name;
     const scaleDims = useAxis === undefined ? [] : [q.scales.length];
@@ -80,6 +84,15 @@ export class WeightStore {
     this.bytesAfter += q.values.byteLength + q.scales.byteLength + q.zeroPoints.byteLength;
     this.quantized.set(key, entry);
     return entry;
+  }
+
+  /**
+   * Use these codes for `weight` (untransformed, along `axis`) instead of rounding to nearest. They
+   * must lie on the grid quantizeWeight picks for the store's settings: its scales and zero points
+   * are kept, only the codes are replaced.
+   */
+  setRounding(weight: Value, axis: number | undefined, values: Int8Array | Uint8Array): void {
+    this.rounded.set(weight, { axis, values });
   }
 
   /** A float value equal to the dequantized weight, from one DequantizeLinear at the top of the weight's graph. */

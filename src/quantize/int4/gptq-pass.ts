@@ -11,7 +11,7 @@ import type { Value } from '../../ir/value.js';
 import { quantizeInt4Gptq } from '../../quant/gptq.js';
 import { dequantizeInt4, type Int4Blocks } from '../../quant/int4-blocks.js';
 import { int4SkipReason, scaleTypeOf } from '../../rules/matmul-nbits.js';
-import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type Int4Calibration } from './hessians.js';
+import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type LayerCalibration } from '../hessians.js';
 import { LowbitError } from '../../errors.js';
 import { PROTOBUF_LIMIT, inlinePayloadBytes } from '../../serde/encode.js';
 
@@ -44,7 +44,7 @@ export interface GptqOutcome {
  * groups whose float64 Hessians fit in `maxHessianBytes`, one pass over the data each, and a
  * group's Hessians are dropped once its weights are quantized.
  */
-export async function quantizeWithGptq(model: Model, calibration: Int4Calibration, store: Int4WeightStore, exclude: ReadonlySet<string>): Promise<GptqOutcome> {
+export async function quantizeWithGptq(model: Model, calibration: LayerCalibration, store: Int4WeightStore, exclude: ReadonlySet<string>): Promise<GptqOutcome> {
   // Each pass hands onnxruntime the whole model as one protobuf message, which cannot pass 2 GiB.
   const payload = inlinePayloadBytes(model);
   if (payload > PROTOBUF_LIMIT - GPTQ_MARGIN_BYTES) {

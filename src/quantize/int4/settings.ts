@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { isValidBlockSize } from '../../quant/int4.js';
-import { GPTQ_DEFAULTS, type GptqOptions } from '../../quant/gptq.js';
+import { GPTQ_DEFAULTS, type GptqOptions } from '../../quant/gptq-core.js';
 import { HQQ_DEFAULTS, type HqqOptions } from '../../quant/hqq.js';
 import type { QuantizeOptions } from '../options.js';
 

@@ -18,6 +18,7 @@ import { WeightStore } from '../weight-store.js';
 import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
 import { ABSORBABLE } from './op-table.js';
+import { roundWeightsWithGptq } from './gptq-weights.js';
 import type { Value } from '../../ir/value.js';
 
 /** 16-bit QuantizeLinear/DequantizeLinear are ONNX opset 21. */
@@ -65,17 +66,26 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   const excluded = new Set(options.exclude ?? []);
   const floatReaders = new Set(options.isolate ?? []);
   for (const graph of model.allGraphs()) for (const n of graph.nodes) if (n.name && (excluded.has(n.name) || excluded.has(n.opType))) floatReaders.add(n.name);
+  const notes: string[] = [];
+  if (options.weightMethod === 'gptq') {
+    const rounding = await roundWeightsWithGptq(model, plan, floatReaders, store, options.weightCalibration!, options.gptq);
+    warnings.push(...rounding.warnings);
+    notes.push(`GPTQ rounded ${rounding.rounded} weight(s) using their inputs on the calibration data${rounding.passes > 0 ? ` (${rounding.samples} sample(s), ${rounding.passes} pass(es))` : ''}; the rest round to nearest.`, ...rounding.notes);
+  }
   const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders, wide));
   store.removeReplaced();
   return {
     quantized: applied.quantizedNodes,
     skipped: [...plan.skipped, ...applied.skipped],
     warnings,
-    notes: sixteenBit
+    notes: [
+      ...notes,
+      ...(sixteenBit
       ? [`${options.activations} activations (opset ${SIXTEEN_BIT_OPSET} Q/DQ) are for fidelity, not speed: onnxruntime's CPU build has no 16-bit kernels for these ops and runs them in float between DequantizeLinear and QuantizeLinear, so expect float speed or slower`]
       : wide.size > 0
         ? [`16-bit activations for ${wide.size} tensor(s) (${[...wide].join(', ')}; opset ${SIXTEEN_BIT_OPSET} Q/DQ): the ops that read or write them run in float in onnxruntime, the rest in int8`]
-        : [],
+        : []),
+    ],
     noop: applied.quantizedNodes === 0,
     weightBytes: { before: store.bytesBefore, after: store.bytesAfter },
   };

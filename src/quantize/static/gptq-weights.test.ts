@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { attr } from '../../ir/attribute.js';
+import { GraphBuilder } from '../../ir/builder.js';
+import { DataType } from '../../ir/dtype.js';
+import { float32Tensor, toFloat32 } from '../../ir/tensor/values.js';
+import type { Model } from '../../ir/model.js';
+import { encodeModel } from '../../serde/encode.js';
+import { FidelityAccumulator } from '../../eval/metrics.js';
+import type { Feeds } from '../../runner/runner.js';
+import { createNodeRunner } from '../../runner/ort-node.js';
+import type { SampleSource } from '../../data/samples.js';
+import { collectHessians } from '../hessians.js';
+import { quantize } from '../quantize.js';
+import { minMaxCalibrator } from '../../../test/helpers/minmax-calibrator.js';
+import { randomFloats, runOnce } from '../../../test/helpers/ort.js';
+import { lowbit } from '../../../test/helpers/cli.js';
+
+const sourceOf = (feeds: Feeds[]): SampleSource => ({
+  label: 'test samples',
+  size: feeds.length,
+  async *samples() {
+    yield* feeds;
+  },
+});
+const calibrationOf = (feeds: Feeds[]) => ({ source: sourceOf(feeds), createRunner: (bytes: Uint8Array) => createNodeRunner(bytes) });
+
+/** Smooth images (neighbouring pixels alike), as a CNN's calibration photos are. */
+function smoothImages(count: number, channels: number, height: number, width: number, seed: number): Feeds[] {
+  return Array.from({ length: count }, (_, s) => {
+    const noise = randomFloats(channels * height * width, seed + s, 0.01);
+    const phase = randomFloats(channels * 2, seed + 100 + s, 3);
+    const data = new Float32Array(channels * height * width);
+    for (let c = 0; c < channels; c++) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      const i = (c * height + y) * width + x;
+      data[i] = Math.sin(0.3 * y + phase[2 * c]!) * Math.cos(0.25 * x + phase[2 * c + 1]!) + noise[i]!;
+    }
+    return { x: { dtype: DataType.FLOAT, dims: [1, channels, height, width], data } };
+  });
+}
+
+describe('Hessians of convolution patches', () => {
+  it('equal 2·Σ pᵀp / rows over im2col patches, per group, with pads, strides and dilations', async () => {
+    const [n, c, h, w] = [2, 4, 9, 7];
+    const group = 2;
+    const cg = c / group;
+    const [kh, kw] = [3, 2];
+    const pads = [1, 0, 1, 1];
+    const strides = [2, 1];
+    const dilations = [1, 2];
+    const b = new GraphBuilder(13);
+    const x = b.input('x', DataType.FLOAT, [n, c, h, w]);
+    const y = b.op('Conv', [x, b.initializer('w', float32Tensor([6, cg, kh, kw], randomFloats(6 * cg * kh * kw, 3)))], {
+      name: 'conv',
+      attributes: { group: attr.int(group), pads: attr.ints(pads), strides: attr.ints(strides), dilations: attr.ints(dilations) },
+    });
+    b.output(y, DataType.FLOAT);
+    const feeds = [1, 2].map((seed) => ({ x: { dtype: DataType.FLOAT, dims: [n, c, h, w], data: randomFloats(n * c * h * w, seed) } }));
+    const k = cg * kh * kw;
+    const attributes = { pads: attr.ints(pads), strides: attr.ints(strides), dilations: attr.ints(dilations) };
+    const result = await collectHessians(b.model, [{ value: 'x', k, key: 'patches', patches: { group, channelsPerGroup: cg, kernelShape: [kh, kw], attributes } }], calibrationOf(feeds));
+
+    const ho = Math.floor((h + pads[0]! + pads[2]! - dilations[0]! * (kh - 1) - 1) / strides[0]!) + 1;
+    const wo = Math.floor((w + pads[1]! + pads[3]! - dilations[1]! * (kw - 1) - 1) / strides[1]!) + 1;
+    const expected = new Float64Array(group * k * k);
+    let rows = 0;
+    for (const f of feeds) {
+      const data = f.x.data as Float32Array;
+      for (let s = 0; s < n; s++) for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) {
+        rows++;
+        for (let g = 0; g < group; g++) {
+          const p: number[] = [];
+          for (let ci = 0; ci < cg; ci++) for (let a = 0; a < kh; a++) for (let bb = 0; bb < kw; bb++) {
+            const iy = oy * strides[0]! - pads[0]! + a * dilations[0]!;
+            const ix = ox * strides[1]! - pads[1]! + bb * dilations[1]!;
+            p.push(iy < 0 || ix < 0 || iy >= h || ix >= w ? 0 : data[((s * c + g * cg + ci) * h + iy) * w + ix]!);
+          }
+          for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expected[(g * k + i) * k + j]! += p[i]! * p[j]!;
+        }
+      }
+    }
+    expect(result.rows.get('patches')).toBe(rows);
+    const got = result.byValue.get('patches')!;
+    expect(got).toHaveLength(expected.length);
+    for (let i = 0; i < expected.length; i++) expect(got[i]).toBeCloseTo((2 * expected[i]!) / rows, 4);
+  });
+});
+
+/** Conv 3×3 → Relu → depthwise 3×3 whose taps nearly cancel (batch norm folded into an edge filter) → Relu → Conv 1×1. */
+function edgeNet(): Model {
+  const b = new GraphBuilder(13);
+  const x = b.input('x', DataType.FLOAT, [1, 3, 24, 24]);
+  const c1 = b.op('Conv', [x, b.initializer('w1', float32Tensor([8, 3, 3, 3], randomFloats(8 * 27, 1, 0.5)))], { name: 'c1', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+  const r1 = b.op('Relu', [c1], { name: 'r1' });
+  const taps = randomFloats(8 * 9, 2, 40);
+  for (let ch = 0; ch < 8; ch++) {
+    let sum = 0;
+    for (let t = 0; t < 8; t++) sum += taps[ch * 9 + t]!;
+    taps[ch * 9 + 8] = -sum + 0.5; // large taps that nearly cancel on smooth inputs
+  }
+  const dw = b.op('Conv', [r1, b.initializer('w2', float32Tensor([8, 1, 3, 3], taps)), b.initializer('b2', float32Tensor([8], randomFloats(8, 3, 0.5)))], {
+    name: 'dw',
+    attributes: { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]) },
+  });
+  const r2 = b.op('Relu', [dw], { name: 'r2' });
+  const c3 = b.op('Conv', [r2, b.initializer('w3', float32Tensor([4, 8, 1, 1], randomFloats(32, 4, 0.5)))], { name: 'c3' });
+  b.output(c3, DataType.FLOAT, [1, 4, 24, 24]);
+  return b.model;
+}
+
+/** edgeNet with w1, w2 and w3 replaced by the values a quantized edgeNet's DequantizeLinear gives (per output channel). */
+function withDequantizedWeights(quantized: Model): Model {
+  const net = edgeNet();
+  const inits = new Map([...quantized.graph.initializers.values()].map((v) => [v.name, v.initializer!]));
+  for (const name of ['w1', 'w2', 'w3']) {
+    const codes = toFloat32(inits.get(`${name}_quantized`)!);
+    const scales = toFloat32(inits.get(`${name}_scale`)!);
+    const weight = net.graph.initializers.get(name)!;
+    const per = codes.length / scales.length;
+    weight.initializer = float32Tensor([...weight.initializer!.dims], codes.map((q, i) => Math.fround(q * scales[Math.floor(i / per)]!)));
+  }
+  return net;
+}
+
+describe('static int8 with --weight-method gptq', () => {
+  const calib = smoothImages(6, 3, 24, 24, 10);
+  const held = smoothImages(4, 3, 24, 24, 50);
+  const fidelity = async (model: Model) => {
+    const acc = new FidelityAccumulator();
+    const name = model.graph.outputs[0]!.name;
+    for (const feeds of held) acc.add((await runOnce(encodeModel(edgeNet()), feeds))[name]!.data as Float32Array, (await runOnce(encodeModel(model), feeds))[name]!.data as Float32Array);
+    return acc.result();
+  };
+
+  it('keeps the model form and the weight scales, changes codes, and comes closer to float on held-out inputs than round-to-nearest', async () => {
+    const nearest = edgeNet();
+    const gptq = edgeNet();
+    await quantize(nearest, { mode: 'int8', reduceRange: true, calibrate: minMaxCalibrator(calib) });
+    const result = await quantize(gptq, { mode: 'int8', reduceRange: true, calibrate: minMaxCalibrator(calib), weightMethod: 'gptq', weightCalibration: calibrationOf(calib) });
+    expect(result.notes.join(' ')).toContain('GPTQ rounded 3 weight(s)');
+    const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
+    expect(ops(gptq)).toEqual(ops(nearest));
+    const inits = (m: Model) => new Map([...m.graph.initializers.values()].map((v) => [v.name, toFloat32(v.initializer!)]));
+    const [a, b] = [inits(nearest), inits(gptq)];
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const name of a.keys()) if (name.endsWith('_scale')) expect(b.get(name), name).toEqual(a.get(name));
+    expect(b.get('w2_quantized')).not.toEqual(a.get('w2_quantized'));
+    // The weights' own error: the float net with each weight replaced by its dequantized codes.
+    const [wn, wg] = [await fidelity(withDequantizedWeights(nearest)), await fidelity(withDequantizedWeights(gptq))];
+    const [fn, fg] = [await fidelity(nearest), await fidelity(gptq)];
+    process.stderr.write(`edge net held-out SQNR: weights alone ${wn.sqnrDb.toFixed(2)} → ${wg.sqnrDb.toFixed(2)} dB; int8 model ${fn.sqnrDb.toFixed(2)} → ${fg.sqnrDb.toFixed(2)} dB\n`);
+    expect(wg.sqnrDb).toBeGreaterThan(wn.sqnrDb + 2.5);
+    // The activations' 8 bits carry most of the int8 model's error; the weights' share still shows.
+    expect(fg.sqnrDb).toBeGreaterThan(fn.sqnrDb + 0.3);
+    expect(JSON.parse(new Map(gptq.metadataProps).get('lowbit.options')!)).toMatchObject({ weightMethod: 'gptq' });
+  });
+
+  it('refuses gptq without calibration, and a weight method outside int8', async () => {
+    await expect(quantize(edgeNet(), { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'gptq' })).rejects.toThrow(/needs calibration data/);
+    await expect(quantize(edgeNet(), { mode: 'dynamic', weightMethod: 'gptq' })).rejects.toThrow(/is for --mode int8/);
+    await expect(quantize(edgeNet(), { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'nearest' as 'rtn' })).rejects.toThrow(/must be one of rtn, gptq/);
+  });
+
+  it('CLI: --weight-method outside int8 or with an unknown value exits 2 naming the option', () => {
+    const dynamic = lowbit(['quantize', 'missing.onnx', '-o', 'out.onnx', '--mode', 'dynamic', '--weight-method', 'gptq']);
+    expect(dynamic.code).toBe(2);
+    expect(dynamic.stderr).toContain('--weight-method is for --mode int8');
+    const unknown = lowbit(['quantize', 'missing.onnx', '-o', 'out.onnx', '--mode', 'int8', '--calib', 'random', '--weight-method', 'nearest']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--weight-method must be one of rtn, gptq, got 'nearest'");
+  });
+});
