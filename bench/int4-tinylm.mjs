@@ -35,7 +35,7 @@ const floatWeights = matMulWeights(decodeModel(fp32));
 const command = `node bench/int4-tinylm.mjs${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
 console.log('### int4 on tinylm: bits per byte on the held-out windows\n');
 console.log(`Machine: ${machine()}; onnxruntime-node 1.30, CPU, 2 threads. Command: \`${command}\`\n`);
-console.log(`Held-out: ${heldout.rows} windows × ${heldout.cols - 1} predictions; gptq calibration: calib.npy (128 windows of 128 bytes). Format: MatMulNBits (nbits), accuracy_level 0.\n`);
+console.log(`Held-out: ${heldout.rows} windows × ${heldout.cols - 1} predictions; gptq calibration: calib.npy (128 windows of 128 bytes). Format: MatMulNBits (nbits), accuracy_level 0 (float activations, so that the figures measure the weights alone).\n`);
 
 // The methods are compared with float activations in the kernel (accuracy_level 0), so that the
 // figures measure the weights' quantization alone; `--accuracy-level 4`, the CLI's default, adds

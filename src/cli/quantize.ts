@@ -316,11 +316,13 @@ function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model
   if (spec === 'random') process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
   const source = calibrationSource(spec, cli, model, dims, samples);
   const progress = createProgress({ label: 'gptq', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+  const rounding = createProgress({ label: 'gptq rounding', unit: 'layers', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
   return {
     source,
     createRunner: (bytes) => createNodeRunner(bytes),
     ...(samples !== undefined ? { maxSamples: samples } : {}),
     onProgress: (p) => progress.update(p.done, p.total, p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+    onLayer: (done, total) => rounding.update(done, total),
   };
 }
 

@@ -1,4 +1,4 @@
-import { choleskyLower, choleskyUpper, inverseFromCholesky } from './gptq-linalg.js';
+import { upperCholeskyOfInverse } from './gptq-linalg.js';
 
 // The part of GPTQ (Frantar et al., 2023) that does not depend on the number format: the order in
 // which rows go, the upper Cholesky factor of the dampened inverse Hessian, and the sweep that
@@ -69,8 +69,7 @@ export function gptqFactor(hessian: Float64Array, k: number, options: GptqOption
   for (let attempt = 0; attempt < 6 && !u; attempt++, damp *= 10) {
     const damped = Float64Array.from(h);
     for (let i = 0; i < k; i++) damped[i * k + i]! += damp * meanDiag;
-    const l = choleskyLower(damped, k);
-    if (l) u = choleskyUpper(inverseFromCholesky(l, k), k);
+    u = upperCholeskyOfInverse(damped, k);
     if (u) break;
   }
   if (!u) throw new RangeError('the Hessian stays singular even with heavy dampening; the calibration inputs of this layer are degenerate');

@@ -28,10 +28,25 @@ export function choleskyLower(a: Float64Array, n: number): Float64Array | undefi
 }
 
 /**
- * A⁻¹ from A's lower Cholesky factor: Y = L⁻¹ row by row (each row a combination of the rows
- * above it), then A⁻¹ = Yᵀ·Y as a sum of outer products of Y's rows.
+ * The upper triangular U with A⁻¹ = Uᵀ·U, for a symmetric positive definite A (what GPTQ needs),
+ * without forming A⁻¹: with J the order reversal, factor J·A·J = L·Lᵀ; then
+ * A⁻¹ = J·L⁻ᵀ·L⁻¹·J = Uᵀ·U for U = J·L⁻¹·J, which is upper triangular. One Cholesky and one
+ * triangular inverse (n³/2 multiply-adds) instead of factor, invert and factor again (n³), and
+ * no rounding from an explicit inverse. Returns undefined when A is not positive definite.
  */
-export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
+export function upperCholeskyOfInverse(a: Float64Array, n: number): Float64Array | undefined {
+  const reversed = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)]!;
+  const l = choleskyLower(reversed, n);
+  if (!l) return undefined;
+  const y = lowerInverse(l, n);
+  const u = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[(n - 1 - i) * n + (n - 1 - j)] = y[i * n + j]!;
+  return u;
+}
+
+/** L⁻¹ for a lower triangular L, row by row (each row a combination of the rows above it). */
+function lowerInverse(l: Float64Array, n: number): Float64Array {
   const y = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const rowI = i * n;
@@ -45,25 +60,5 @@ export function inverseFromCholesky(l: Float64Array, n: number): Float64Array {
     }
     for (let c = 0; c <= i; c++) y[rowI + c]! /= d;
   }
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const rowI = i * n;
-    for (let a = 0; a <= i; a++) {
-      const f = y[rowI + a]!;
-      if (f === 0) continue;
-      const rowA = a * n;
-      for (let b = 0; b <= a; b++) inv[rowA + b]! += f * y[rowI + b]!;
-    }
-  }
-  for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) inv[b * n + a] = inv[a * n + b]!;
-  return inv;
-}
-
-/** Upper Cholesky factor U (A = Uᵀ·U): the transpose of the lower one. */
-export function choleskyUpper(a: Float64Array, n: number): Float64Array | undefined {
-  const l = choleskyLower(a, n);
-  if (!l) return undefined;
-  const u = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[j * n + i] = l[i * n + j]!;
-  return u;
+  return y;
 }

@@ -29,6 +29,8 @@ export interface LayerCalibration {
    */
   maxHessianBytes?: number;
   onProgress?: (progress: CalibrationProgress) => void;
+  /** int8 GPTQ rounding: called after each weight is rounded (the linear algebra of wide layers takes seconds each). */
+  onLayer?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_MAX_HESSIAN_BYTES = 2 ** 30;

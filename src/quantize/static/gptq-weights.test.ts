@@ -136,7 +136,7 @@ describe('static int8 with --weight-method gptq', () => {
     const gptq = edgeNet();
     await quantize(nearest, { mode: 'int8', reduceRange: true, calibrate: minMaxCalibrator(calib) });
     const result = await quantize(gptq, { mode: 'int8', reduceRange: true, calibrate: minMaxCalibrator(calib), weightMethod: 'gptq', weightCalibration: calibrationOf(calib) });
-    expect(result.notes.join(' ')).toContain('GPTQ rounded 3 weight(s)');
+    expect(result.notes.join(' ')).toContain('GPTQ rounded 3 weight(s) using their inputs on 6 calibration sample(s)');
     const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
     expect(ops(gptq)).toEqual(ops(nearest));
     const inits = (m: Model) => new Map([...m.graph.initializers.values()].map((v) => [v.name, toFloat32(v.initializer!)]));
@@ -152,6 +152,20 @@ describe('static int8 with --weight-method gptq', () => {
     // The activations' 8 bits carry most of the int8 model's error; the weights' share still shows.
     expect(fg.sqnrDb).toBeGreaterThan(fn.sqnrDb + 0.3);
     expect(JSON.parse(new Map(gptq.metadataProps).get('lowbit.options')!)).toMatchObject({ weightMethod: 'gptq' });
+  });
+
+  it('a second quantization with the same calibration (as --target-cosine does) reuses the rounding: no new runs, same codes', async () => {
+    let runners = 0;
+    const calibration = { source: sourceOf(calib), createRunner: (bytes: Uint8Array) => (runners++, createNodeRunner(bytes)) };
+    const first = edgeNet();
+    const second = edgeNet();
+    await quantize(first, { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'gptq', weightCalibration: calibration });
+    expect(runners).toBe(1);
+    const result = await quantize(second, { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'gptq', weightCalibration: calibration, exclude: ['c3'] });
+    expect(runners).toBe(1);
+    expect(result.notes.join(' ')).toContain('GPTQ rounded 2 weight(s) using their inputs on 6 calibration sample(s)');
+    const codes = (m: Model, name: string) => toFloat32(m.graph.initializers.get(name)!.initializer!);
+    expect(codes(second, 'w2_quantized')).toEqual(codes(first, 'w2_quantized'));
   });
 
   it('refuses gptq without calibration, and a weight method outside int8', async () => {

@@ -19,7 +19,7 @@ export interface GptqRoundingOutcome {
   /** Weights whose codes GPTQ chose. */
   rounded: number;
   samples: number;
-  /** Passes over the calibration data. */
+  /** Passes over the calibration data in this call (0 when every weight was rounded by an earlier call). */
   passes: number;
   notes: string[];
   warnings: Diagnostic[];
@@ -46,7 +46,7 @@ interface Candidate {
  * the model several times, leaving a few more nodes in float each time, and the weights of the
  * rest need not be rounded again (their Hessians come from the float model either way).
  */
-const memo = new WeakMap<LayerCalibration, Map<string, Int8Array>>();
+const memo = new WeakMap<LayerCalibration, { codes: Map<string, Int8Array>; samples: number }>();
 
 /**
  * Round the int8 weights of the main graph's Conv, MatMul and Gemm nodes that the plan quantizes
@@ -73,25 +73,31 @@ export async function roundWeightsWithGptq(model: Model, plan: QdqPlan, floatRea
     }
     const candidate = candidateOf(node, weight, store.settings.perTensor);
     if (candidate) candidates.push(candidate);
-    else kept.push(`'${node.name}' (${node.opType} of this form)`);
+    else kept.push(`'${node.name}' (${node.opType}: GPTQ rounding covers Conv, MatMul with a [K, N] weight and Gemm without transA)`);
   }
   const inSubgraphs = model.allGraphs().slice(1).reduce((count, g) => count + [...g.nodes].filter((n) => plan.nodes.get(n)?.weight !== undefined).length, 0);
   if (inSubgraphs > 0) kept.push(`${inSubgraphs} node(s) inside subgraphs (GPTQ measures main-graph layers only)`);
   if (kept.length > 0) outcome.notes.push(`GPTQ weight rounding: round-to-nearest kept for ${kept.join(', ')}.`);
 
-  const cache = memo.get(calibration) ?? new Map<string, Int8Array>();
-  memo.set(calibration, cache);
+  const remembered = memo.get(calibration) ?? { codes: new Map<string, Int8Array>(), samples: 0 };
+  memo.set(calibration, remembered);
+  const cache = remembered.codes;
   const settings = store.settings;
   const keyOf = (c: Candidate) => `${c.weight.name}|${c.weight.constTensor()!.dims.join('x')}|${c.axis}|${settings.reduceRange}|${options.damp ?? ''}|${options.actOrder ?? ''}`;
   const todo = candidates.filter((c) => !cache.has(keyOf(c)));
   const sizes = todo.map((c) => 8 * c.groups * c.target.k * c.target.k);
+  let done = 0;
   for (const group of planGroups(sizes, calibration.maxHessianBytes ?? DEFAULT_MAX_HESSIAN_BYTES)) {
     const members = group.map((i) => todo[i]!);
     const hessians = await collectHessians(model, members.map((c) => c.target), calibration);
-    outcome.samples = hessians.samples;
+    remembered.samples = hessians.samples;
     outcome.passes++;
-    for (const c of members) cache.set(keyOf(c), roundOne(c, hessians.byValue.get(c.target.key!)!, store, options, outcome));
+    for (const c of members) {
+      cache.set(keyOf(c), roundOne(c, hessians.byValue.get(c.target.key!)!, store, options, outcome));
+      calibration.onLayer?.(++done, todo.length);
+    }
   }
+  outcome.samples = remembered.samples;
   for (const c of candidates) {
     store.setRounding(c.weight, c.axis, cache.get(keyOf(c))!);
     outcome.rounded++;

@@ -70,7 +70,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   if (options.weightMethod === 'gptq') {
     const rounding = await roundWeightsWithGptq(model, plan, floatReaders, store, options.weightCalibration!, options.gptq);
     warnings.push(...rounding.warnings);
-    notes.push(`GPTQ rounded ${rounding.rounded} weight(s) using their inputs on the calibration data${rounding.passes > 0 ? ` (${rounding.samples} sample(s), ${rounding.passes} pass(es))` : ''}; the rest round to nearest.`, ...rounding.notes);
+    notes.push(rounding.rounded > 0 ? `GPTQ rounded ${rounding.rounded} weight(s) using their inputs on ${rounding.samples} calibration sample(s); the rest round to nearest.` : 'GPTQ rounded no weights: none of the quantized nodes is one it covers; all round to nearest.', ...rounding.notes);
   }
   const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders, wide));
   store.removeReplaced();
