@@ -74,6 +74,27 @@ describe('weights-int8 on real models with photos', () => {
   }
 });
 
+describe('weights-int8 rounded by GPTQ (--weight-method gptq)', () => {
+  it('mlsd: the depthwise edge filters that round-to-nearest breaks (offsets 0.94) come back to ≥ 0.98 on held-out photos, at the same size', { timeout: 600_000 }, (ctx) => {
+    const id = 'mlsd-320-large';
+    const absent = absentReason(corpusModel(id).path, id);
+    if (absent) return skipWithReason(ctx, absent);
+    const calib = photoFolder(['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png']);
+    const held = photoFolder(['chelsea.png', 'motorcycle_left.png']);
+    if (!calib || !held) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
+    const common = [corpusModel(id).path, '--mode', 'weights-int8', '--data', held, '--preprocess', 'scale=1'];
+    const nearest = quantizeJson([...common, '-o', join(work, 'mlsd-w8-rtn.onnx')]);
+    const gptq = quantizeJson([...common, '-o', join(work, 'mlsd-w8-gptq.onnx'), '--calib', calib, '--weight-method', 'gptq']);
+    report('mlsd weights-int8, nearest', nearest);
+    report('mlsd weights-int8, gptq', gptq);
+    const cosine = (json: QuantizeJson, name: string) => json.verify.outputs.find((o) => o.name === name)!.cosine;
+    expect(cosine(nearest, 'offsets')).toBeLessThan(0.96);
+    expect(cosine(gptq, 'offsets')).toBeGreaterThanOrEqual(0.98);
+    expect(cosine(gptq, 'scores')).toBeGreaterThan(cosine(nearest, 'scores'));
+    expect(Math.abs(gptq.sizeRatio - nearest.sizeRatio)).toBeLessThan(0.001); // same tensors; only the recorded options differ
+  });
+});
+
 describe('dynamic int8 on transformers', () => {
   it('mailwoman (the peer’s int8 file turned back into fp32): at most 0.30× of fp32, cosine ≥ 0.98', { timeout: 600_000 }, (ctx) => {
     const id = 'mailwoman-en-us';

@@ -101,18 +101,19 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     throw new UsageError(`--wide-activations is for --mode int8, got --mode ${options.mode}`, { code: 'bad-option' });
   }
   const gptq = options.mode === 'int4' && options.int4Method === 'gptq';
-  if (options.weightMethod !== undefined && options.mode !== 'int8') {
-    throw new UsageError(`--weight-method is for --mode int8, got --mode ${options.mode}${options.mode === 'int4' ? ' (int4 has --int4-method)' : ''}`, { code: 'bad-option' });
+  if (options.weightMethod !== undefined && options.mode !== 'int8' && options.mode !== 'weights-int8') {
+    throw new UsageError(`--weight-method is for --mode int8 and weights-int8, got --mode ${options.mode}${options.mode === 'int4' ? ' (int4 has --int4-method)' : ''}`, { code: 'bad-option' });
   }
-  if (options.mode !== 'int8' && !gptq && cli.calib) {
-    throw new UsageError(`--calib is for --mode int8 and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
+  const gptqWeights = options.weightMethod === 'gptq';
+  if (options.mode !== 'int8' && !gptq && !gptqWeights && cli.calib) {
+    throw new UsageError(`--calib is for --mode int8, --weight-method gptq and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   }
   // The float model, read once and never rewritten: input shapes for the data sources, the reference
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
   const search = targetCosine === undefined ? undefined : { target: targetCosine, dims, samples, float };
   if (gptq && cli.calib) options.int4Calibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
-  if (options.weightMethod === 'gptq' && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
+  if (gptqWeights && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
   const calibrate = options.mode === 'int8' ? memoizeCalibration(calibratorFor(cli, float, dims, samples, Boolean(cli.json))) : undefined;
   let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search);
   if (!attempt) return;

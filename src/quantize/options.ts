@@ -71,12 +71,12 @@ export interface QuantizeOptions {
   /** int4 gptq: calibration samples and a runtime that computes each layer's input statistics. */
   int4Calibration?: LayerCalibration;
   /**
-   * int8: how weights are rounded onto their per-channel grid: to nearest (default), or gptq —
+   * int8 and weights-int8: how weights are rounded onto their per-channel grid: to nearest (default), or gptq —
    * each layer's rounding errors compensated using its inputs on calibration data
    * (quantize/static/gptq-weights.ts). gptq needs `weightCalibration`.
    */
   weightMethod?: WeightMethod;
-  /** int8 with weightMethod gptq: calibration samples and a runtime to measure each layer's inputs. */
+  /** weightMethod gptq: calibration samples and a runtime to measure each layer's inputs. */
   weightCalibration?: LayerCalibration;
   /** int4 hqq: tuning (see quant/hqq.ts). */
   hqq?: HqqOptions;
@@ -102,7 +102,7 @@ export function checkOptions(options: QuantizeOptions): void {
   if (options.mode === 'int4') int4Settings(options);
   if (options.weightMethod !== undefined) {
     if (!WEIGHT_METHODS.includes(options.weightMethod)) throw new UsageError(`weight method must be one of ${WEIGHT_METHODS.join(', ')}, got '${options.weightMethod}'`, { code: 'bad-option' });
-    if (options.mode !== 'int8') throw new UsageError(`the weight method (--weight-method) is for --mode int8; int4 has --int4-method`, { code: 'bad-option' });
+    if (options.mode !== 'int8' && options.mode !== 'weights-int8') throw new UsageError(`the weight method (--weight-method) is for --mode int8 and weights-int8${options.mode === 'int4' ? '; int4 has --int4-method' : ''}`, { code: 'bad-option' });
     if (options.weightMethod === 'gptq' && !options.weightCalibration) throw new UsageError('weight method gptq needs calibration data to measure each layer\'s inputs: give --calib SOURCE', { code: 'no-calibration' });
   }
 }

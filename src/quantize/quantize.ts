@@ -12,7 +12,9 @@ import { constantsToInitializersPass } from '../passes/constants-to-initializers
 import { convertOpset } from '../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../passes/infer-types/infer-types.js';
 import { applyRules, type Rule, type RuleOutcome } from '../rules/rule.js';
-import { weightOnlyRule } from '../rules/weight-only.js';
+import { WEIGHT_OPS, weightOnlyRule, weightSkipReason } from '../rules/weight-only.js';
+import { constantWeight } from '../inspect/weights.js';
+import { gptqNotes, roundWeightsWithGptq } from './gptq-weights.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
 import { keepConvFloatRule } from '../rules/keep-conv-float.js';
 import { gatherQuantizedRule } from '../rules/gather-quantized.js';
@@ -66,7 +68,7 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
         ? await quantizeStatic(model, options, time)
         : options.mode === 'int4'
           ? await quantizeInt4(model, options, timings)
-          : quantizeWeights(model, options, time);
+          : await quantizeWeights(model, options, time);
   if (!result.noop) {
     const errors = errorsOf(checkModel(model));
     if (errors.length) throw new GraphCheckError(`quantization produced an invalid graph: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`, errors);
@@ -79,7 +81,7 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
 export type ModeOutcome = Omit<QuantizeResult, 'model' | 'mode' | 'timingsMs'>;
 export type Timer = <T>(label: string, fn: () => T) => T;
 
-function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): ModeOutcome {
+async function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): Promise<ModeOutcome> {
   const warnings: Diagnostic[] = [];
   const notes: string[] = [];
   const perTensor = options.perTensor ?? false;
@@ -93,6 +95,17 @@ function quantizeWeights(model: Model, options: QuantizeOptions, time: Timer): M
 
   let outcome: RuleOutcome;
   if (options.mode === 'weights-int8') {
+    if (options.weightMethod === 'gptq') {
+      const excluded = new Set(options.exclude ?? []);
+      const readers = model
+        .allGraphs()
+        .flatMap((g) => [...g.nodes])
+        .filter((n) => (WEIGHT_OPS as readonly string[]).includes(n.opType) && !excluded.has(n.name) && !excluded.has(n.opType) && !weightSkipReason(n))
+        .map((node) => ({ node, weightIndex: constantWeight(node)!.inputIndex }));
+      const rounding = await roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq);
+      warnings.push(...rounding.warnings);
+      notes.push(...gptqNotes(rounding));
+    }
     const rules: Rule<{ model: Model; store: WeightStore }>[] = [weightOnlyRule(), ...(options.gather ? [gatherQuantizedRule] : [])];
     outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
   } else {

@@ -18,7 +18,7 @@ import { WeightStore } from '../weight-store.js';
 import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
 import { ABSORBABLE } from './op-table.js';
-import { roundWeightsWithGptq } from './gptq-weights.js';
+import { gptqNotes, roundWeightsWithGptq } from '../gptq-weights.js';
 import type { Value } from '../../ir/value.js';
 
 /** 16-bit QuantizeLinear/DequantizeLinear are ONNX opset 21. */
@@ -68,9 +68,10 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   for (const graph of model.allGraphs()) for (const n of graph.nodes) if (n.name && (excluded.has(n.name) || excluded.has(n.opType))) floatReaders.add(n.name);
   const notes: string[] = [];
   if (options.weightMethod === 'gptq') {
-    const rounding = await roundWeightsWithGptq(model, plan, floatReaders, store, options.weightCalibration!, options.gptq);
+    const readers = [...plan.nodes].filter(([node, spec]) => spec.weight !== undefined && !floatReaders.has(node.name)).map(([node, spec]) => ({ node, weightIndex: spec.weight! }));
+    const rounding = await roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq);
     warnings.push(...rounding.warnings);
-    notes.push(rounding.rounded > 0 ? `GPTQ rounded ${rounding.rounded} weight(s) using their inputs on ${rounding.samples} calibration sample(s); the rest round to nearest.` : 'GPTQ rounded no weights: none of the quantized nodes is one it covers; all round to nearest.', ...rounding.notes);
+    notes.push(...gptqNotes(rounding));
   }
   const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders, wide));
   store.removeReplaced();

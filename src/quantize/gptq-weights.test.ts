@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { attr } from '../../ir/attribute.js';
-import { GraphBuilder } from '../../ir/builder.js';
-import { DataType } from '../../ir/dtype.js';
-import { float32Tensor, toFloat32 } from '../../ir/tensor/values.js';
-import type { Model } from '../../ir/model.js';
-import { encodeModel } from '../../serde/encode.js';
-import { FidelityAccumulator } from '../../eval/metrics.js';
-import type { Feeds } from '../../runner/runner.js';
-import { createNodeRunner } from '../../runner/ort-node.js';
-import type { SampleSource } from '../../data/samples.js';
-import { collectHessians } from '../hessians.js';
-import { quantize } from '../quantize.js';
-import { minMaxCalibrator } from '../../../test/helpers/minmax-calibrator.js';
-import { randomFloats, runOnce } from '../../../test/helpers/ort.js';
-import { lowbit } from '../../../test/helpers/cli.js';
+import { attr } from '../ir/attribute.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { DataType } from '../ir/dtype.js';
+import { float32Tensor, toFloat32 } from '../ir/tensor/values.js';
+import type { Model } from '../ir/model.js';
+import { encodeModel } from '../serde/encode.js';
+import { FidelityAccumulator } from '../eval/metrics.js';
+import type { Feeds } from '../runner/runner.js';
+import { createNodeRunner } from '../runner/ort-node.js';
+import type { SampleSource } from '../data/samples.js';
+import { collectHessians } from './hessians.js';
+import { quantize } from './quantize.js';
+import { minMaxCalibrator } from '../../test/helpers/minmax-calibrator.js';
+import { randomFloats, runOnce } from '../../test/helpers/ort.js';
+import { lowbit } from '../../test/helpers/cli.js';
 
 const sourceOf = (feeds: Feeds[]): SampleSource => ({
   label: 'test samples',
@@ -168,9 +168,25 @@ describe('static int8 with --weight-method gptq', () => {
     expect(codes(second, 'w2_quantized')).toEqual(codes(first, 'w2_quantized'));
   });
 
+  for (const symmetric of [true, false]) {
+    it(`weights-int8 (${symmetric ? 'int8 symmetric' : 'uint8 asymmetric'}): same form as round-to-nearest, closer to float on held-out inputs`, async () => {
+      const nearest = edgeNet();
+      const gptq = edgeNet();
+      await quantize(nearest, { mode: 'weights-int8', symmetric });
+      const result = await quantize(gptq, { mode: 'weights-int8', symmetric, weightMethod: 'gptq', weightCalibration: calibrationOf(calib) });
+      expect(result.notes.join(' ')).toContain('GPTQ rounded 3 weight(s)');
+      expect([...gptq.graph.nodes].map((n) => n.opType)).toEqual([...nearest.graph.nodes].map((n) => n.opType));
+      expect(gptq.graph.initializers.get('w2_quantized')!.initializer!.dtype).toBe(symmetric ? DataType.INT8 : DataType.UINT8);
+      const [fn, fg] = [await fidelity(nearest), await fidelity(gptq)];
+      process.stderr.write(`edge net weights-int8 ${symmetric ? 'sym' : 'asym'} held-out SQNR: ${fn.sqnrDb.toFixed(2)} → ${fg.sqnrDb.toFixed(2)} dB\n`);
+      expect(fg.sqnrDb).toBeGreaterThan(fn.sqnrDb + 2.5);
+    });
+  }
+
   it('refuses gptq without calibration, and a weight method outside int8', async () => {
     await expect(quantize(edgeNet(), { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'gptq' })).rejects.toThrow(/needs calibration data/);
-    await expect(quantize(edgeNet(), { mode: 'dynamic', weightMethod: 'gptq' })).rejects.toThrow(/is for --mode int8/);
+    await expect(quantize(edgeNet(), { mode: 'dynamic', weightMethod: 'gptq' })).rejects.toThrow(/is for --mode int8 and weights-int8/);
+    await expect(quantize(edgeNet(), { mode: 'weights-int8', weightMethod: 'gptq' })).rejects.toThrow(/needs calibration data/);
     await expect(quantize(edgeNet(), { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'nearest' as 'rtn' })).rejects.toThrow(/must be one of rtn, gptq/);
   });
 

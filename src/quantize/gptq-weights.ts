@@ -1,19 +1,18 @@
-import { planGroups } from '../../calib/groups.js';
-import type { Diagnostic } from '../../diagnostics.js';
-import { DataType } from '../../ir/dtype.js';
-import type { AttributeValue } from '../../ir/attribute.js';
-import type { Model } from '../../ir/model.js';
-import type { Node } from '../../ir/node.js';
-import { toFloat32 } from '../../ir/tensor/values.js';
-import type { Value } from '../../ir/value.js';
-import { outputChannelAxis } from '../../inspect/weights.js';
-import type { GptqOptions } from '../../quant/gptq-core.js';
-import { roundInt8Gptq } from '../../quant/gptq-int8.js';
-import { quantRange } from '../../quant/qtypes.js';
-import { quantizeWeight } from '../../quant/weights.js';
-import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type HessianTarget, type LayerCalibration } from '../hessians.js';
-import type { WeightStore } from '../weight-store.js';
-import type { QdqPlan } from './plan.js';
+import { planGroups } from '../calib/groups.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { DataType } from '../ir/dtype.js';
+import type { AttributeValue } from '../ir/attribute.js';
+import type { Model } from '../ir/model.js';
+import type { Node } from '../ir/node.js';
+import { toFloat32 } from '../ir/tensor/values.js';
+import type { Value } from '../ir/value.js';
+import { outputChannelAxis } from '../inspect/weights.js';
+import type { GptqOptions } from '../quant/gptq-core.js';
+import { roundInt8Gptq } from '../quant/gptq-int8.js';
+import { quantRange } from '../quant/qtypes.js';
+import { quantizeWeight } from '../quant/weights.js';
+import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type HessianTarget, type LayerCalibration } from './hessians.js';
+import type { WeightStore } from './weight-store.js';
 
 export interface GptqRoundingOutcome {
   /** Weights whose codes GPTQ chose. */
@@ -46,25 +45,35 @@ interface Candidate {
  * the model several times, leaving a few more nodes in float each time, and the weights of the
  * rest need not be rounded again (their Hessians come from the float model either way).
  */
-const memo = new WeakMap<LayerCalibration, { codes: Map<string, Int8Array>; samples: number }>();
+const memo = new WeakMap<LayerCalibration, { codes: Map<string, Int8Array | Uint8Array>; samples: number }>();
+
+/** A node whose constant weight (input `weightIndex`) the mode will quantize. */
+export interface WeightReader {
+  node: Node;
+  weightIndex: number;
+}
 
 /**
- * Round the int8 weights of the main graph's Conv, MatMul and Gemm nodes that the plan quantizes
- * with GPTQ (quant/gptq-int8.ts) instead of to nearest; the codes go into the store, which keeps
- * its grid (scales, zero points) and so the model's form. Each layer's input statistics H = Σ xᵀx
- * come from onnxruntime runs of the float model over the calibration data (for a convolution, of
- * its input patches: hessians.ts), in groups whose float64 matrices fit the memory budget, one
- * pass over the data each. Layers are measured on the float model, not with the layers before
- * them quantized: one pass instead of one per layer, and the activations' own quantization noise
- * is not something weights can compensate anyway.
+ * Round the 8-bit weights of the given readers' Conv, MatMul and Gemm nodes (main graph) with GPTQ
+ * (quant/gptq-int8.ts) instead of to nearest; the codes go into the store, which keeps its grid
+ * (scales, zero points) and so the model's form. Each layer's input statistics H = Σ xᵀx come
+ * from onnxruntime runs of the float model over the calibration data (for a convolution, of its
+ * input patches: hessians.ts), in groups whose float64 matrices fit the memory budget, one pass
+ * over the data each. Layers are measured on the float model, not with the layers before them
+ * quantized: one pass instead of one per layer, and the activations' own quantization noise is
+ * not something weights can compensate anyway.
  */
-export async function roundWeightsWithGptq(model: Model, plan: QdqPlan, floatReaders: ReadonlySet<string>, store: WeightStore, calibration: LayerCalibration, options: GptqOptions = {}): Promise<GptqRoundingOutcome> {
+export async function roundWeightsWithGptq(model: Model, readers: Iterable<WeightReader>, store: WeightStore, calibration: LayerCalibration, options: GptqOptions = {}): Promise<GptqRoundingOutcome> {
   const outcome: GptqRoundingOutcome = { rounded: 0, samples: 0, passes: 0, notes: [], warnings: [] };
   const kept: string[] = [];
   const candidates: Candidate[] = [];
-  for (const [node, spec] of plan.nodes) {
-    if (spec.weight === undefined || node.graph !== model.graph || floatReaders.has(node.name)) continue;
-    const weight = node.input(spec.weight);
+  let inSubgraphs = 0;
+  for (const { node, weightIndex } of readers) {
+    if (node.graph !== model.graph) {
+      inSubgraphs++;
+      continue;
+    }
+    const weight = node.input(weightIndex);
     const tensor = weight?.constTensor();
     if (!weight || !tensor || (tensor.dtype !== DataType.FLOAT && tensor.dtype !== DataType.FLOAT16)) continue;
     if (weight.uses().length !== 1) {
@@ -75,15 +84,14 @@ export async function roundWeightsWithGptq(model: Model, plan: QdqPlan, floatRea
     if (candidate) candidates.push(candidate);
     else kept.push(`'${node.name}' (${node.opType}: GPTQ rounding covers Conv, MatMul with a [K, N] weight and Gemm without transA)`);
   }
-  const inSubgraphs = model.allGraphs().slice(1).reduce((count, g) => count + [...g.nodes].filter((n) => plan.nodes.get(n)?.weight !== undefined).length, 0);
   if (inSubgraphs > 0) kept.push(`${inSubgraphs} node(s) inside subgraphs (GPTQ measures main-graph layers only)`);
   if (kept.length > 0) outcome.notes.push(`GPTQ weight rounding: round-to-nearest kept for ${kept.join(', ')}.`);
 
-  const remembered = memo.get(calibration) ?? { codes: new Map<string, Int8Array>(), samples: 0 };
+  const remembered = memo.get(calibration) ?? { codes: new Map<string, Int8Array | Uint8Array>(), samples: 0 };
   memo.set(calibration, remembered);
   const cache = remembered.codes;
   const settings = store.settings;
-  const keyOf = (c: Candidate) => `${c.weight.name}|${c.weight.constTensor()!.dims.join('x')}|${c.axis}|${settings.reduceRange}|${options.damp ?? ''}|${options.actOrder ?? ''}`;
+  const keyOf = (c: Candidate) => `${c.weight.name}|${c.weight.constTensor()!.dims.join('x')}|${c.axis}|${settings.dtype}|${settings.symmetric}|${settings.reduceRange}|${options.damp ?? ''}|${options.actOrder ?? ''}`;
   const todo = candidates.filter((c) => !cache.has(keyOf(c)));
   const sizes = todo.map((c) => 8 * c.groups * c.target.k * c.target.k);
   let done = 0;
@@ -103,6 +111,15 @@ export async function roundWeightsWithGptq(model: Model, plan: QdqPlan, floatRea
     outcome.rounded++;
   }
   return outcome;
+}
+
+/** What to tell the user about a rounding pass. */
+export function gptqNotes(rounding: GptqRoundingOutcome): string[] {
+  const summary =
+    rounding.rounded > 0
+      ? `GPTQ rounded ${rounding.rounded} weight(s) using their inputs on ${rounding.samples} calibration sample(s); the rest round to nearest.`
+      : 'GPTQ rounded no weights: none of the quantized nodes is one it covers; all round to nearest.';
+  return [summary, ...rounding.notes];
 }
 
 function candidateOf(node: Node, weight: Value, perTensor: boolean): Candidate | undefined {
@@ -137,14 +154,14 @@ function candidateOf(node: Node, weight: Value, perTensor: boolean): Candidate |
 }
 
 /** GPTQ for one weight, group by group, on the grid round-to-nearest would use; codes in the tensor's layout. */
-function roundOne(c: Candidate, hessian: Float64Array, store: WeightStore, options: GptqOptions, outcome: GptqRoundingOutcome): Int8Array {
+function roundOne(c: Candidate, hessian: Float64Array, store: WeightStore, options: GptqOptions, outcome: GptqRoundingOutcome): Int8Array | Uint8Array {
   const tensor = c.weight.constTensor()!;
   const values = toFloat32(tensor);
   const { dtype, symmetric, reduceRange } = store.settings;
   const nearest = quantizeWeight(values, [...tensor.dims], { dtype, symmetric, reduceRange, ...(c.axis !== undefined ? { axis: c.axis } : {}) });
   const { qmin, qmax } = quantRange(dtype, { symmetric, reduceRange });
   const { k } = c.target;
-  const codes = new Int8Array(values.length);
+  const codes = dtype === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
   const w = new Float64Array(k * c.n);
   const perTensor = nearest.scales.length === 1;
   for (let g = 0; g < c.groups; g++) {
