@@ -105,6 +105,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     throw new UsageError(`--weight-method is for --mode int8 and weights-int8, got --mode ${options.mode}${options.mode === 'int4' ? ' (int4 has --int4-method)' : ''}`, { code: 'bad-option' });
   }
   const gptqWeights = options.weightMethod === 'gptq';
+  if (gptqWeights && !cli.calib) throw new UsageError('--weight-method gptq needs calibration data to measure each layer\'s inputs: --calib SOURCE (a folder of .npy/.npz files or images)', { code: 'no-calibration' });
   if (options.mode !== 'int8' && !gptq && !gptqWeights && cli.calib) {
     throw new UsageError(`--calib is for --mode int8, --weight-method gptq and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   }

@@ -183,6 +183,14 @@ describe('static int8 with --weight-method gptq', () => {
     });
   }
 
+  it('weights-int8: rounds exactly the weights the weight-only rule rewrites (an excluded Conv stays float and is not measured)', async () => {
+    const model = edgeNet();
+    const result = await quantize(model, { mode: 'weights-int8', exclude: ['dw'], weightMethod: 'gptq', weightCalibration: calibrationOf(calib) });
+    expect(result.notes.join(' ')).toContain('GPTQ rounded 2 weight(s)');
+    expect(model.graph.initializers.has('w2')).toBe(true);
+    expect(model.graph.initializers.has('w2_quantized')).toBe(false);
+  });
+
   it('refuses gptq without calibration, and a weight method outside int8', async () => {
     await expect(quantize(edgeNet(), { mode: 'int8', calibrate: minMaxCalibrator(calib), weightMethod: 'gptq' })).rejects.toThrow(/needs calibration data/);
     await expect(quantize(edgeNet(), { mode: 'dynamic', weightMethod: 'gptq' })).rejects.toThrow(/is for --mode int8 and weights-int8/);
@@ -197,5 +205,8 @@ describe('static int8 with --weight-method gptq', () => {
     const unknown = lowbit(['quantize', 'missing.onnx', '-o', 'out.onnx', '--mode', 'int8', '--calib', 'random', '--weight-method', 'nearest']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("--weight-method must be one of rtn, gptq, got 'nearest'");
+    const noCalib = lowbit(['quantize', 'missing.onnx', '-o', 'out.onnx', '--mode', 'weights-int8', '--weight-method', 'gptq']);
+    expect(noCalib.code).toBe(2);
+    expect(noCalib.stderr).toContain('--weight-method gptq needs calibration data');
   });
 });

@@ -10,7 +10,7 @@ import { outputChannelAxis } from '../inspect/weights.js';
 import type { GptqOptions } from '../quant/gptq-core.js';
 import { roundInt8Gptq } from '../quant/gptq-int8.js';
 import { quantRange } from '../quant/qtypes.js';
-import { quantizeWeight } from '../quant/weights.js';
+import { quantizeWeight, type QuantizedWeight } from '../quant/weights.js';
 import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type HessianTarget, type LayerCalibration } from './hessians.js';
 import type { WeightStore } from './weight-store.js';
 
@@ -45,7 +45,7 @@ interface Candidate {
  * the model several times, leaving a few more nodes in float each time, and the weights of the
  * rest need not be rounded again (their Hessians come from the float model either way).
  */
-const memo = new WeakMap<LayerCalibration, { codes: Map<string, Int8Array | Uint8Array>; samples: number }>();
+const memo = new WeakMap<LayerCalibration, { weights: Map<string, QuantizedWeight>; samples: number }>();
 
 /** A node whose constant weight (input `weightIndex`) the mode will quantize. */
 export interface WeightReader {
@@ -87,9 +87,9 @@ export async function roundWeightsWithGptq(model: Model, readers: Iterable<Weigh
   if (inSubgraphs > 0) kept.push(`${inSubgraphs} node(s) inside subgraphs (GPTQ measures main-graph layers only)`);
   if (kept.length > 0) outcome.notes.push(`GPTQ weight rounding: round-to-nearest kept for ${kept.join(', ')}.`);
 
-  const remembered = memo.get(calibration) ?? { codes: new Map<string, Int8Array | Uint8Array>(), samples: 0 };
+  const remembered = memo.get(calibration) ?? { weights: new Map<string, QuantizedWeight>(), samples: 0 };
   memo.set(calibration, remembered);
-  const cache = remembered.codes;
+  const cache = remembered.weights;
   const settings = store.settings;
   const keyOf = (c: Candidate) => `${c.weight.name}|${c.weight.constTensor()!.dims.join('x')}|${c.axis}|${settings.dtype}|${settings.symmetric}|${settings.reduceRange}|${options.damp ?? ''}|${options.actOrder ?? ''}`;
   const todo = candidates.filter((c) => !cache.has(keyOf(c)));
@@ -107,7 +107,7 @@ export async function roundWeightsWithGptq(model: Model, readers: Iterable<Weigh
   }
   outcome.samples = remembered.samples;
   for (const c of candidates) {
-    store.setRounding(c.weight, c.axis, cache.get(keyOf(c))!);
+    store.setRounding(c.weight, cache.get(keyOf(c))!);
     outcome.rounded++;
   }
   return outcome;
@@ -153,8 +153,8 @@ function candidateOf(node: Node, weight: Value, perTensor: boolean): Candidate |
   return undefined;
 }
 
-/** GPTQ for one weight, group by group, on the grid round-to-nearest would use; codes in the tensor's layout. */
-function roundOne(c: Candidate, hessian: Float64Array, store: WeightStore, options: GptqOptions, outcome: GptqRoundingOutcome): Int8Array | Uint8Array {
+/** GPTQ for one weight, group by group, on the grid round-to-nearest would use: its quantized form with GPTQ's codes. */
+function roundOne(c: Candidate, hessian: Float64Array, store: WeightStore, options: GptqOptions, outcome: GptqRoundingOutcome): QuantizedWeight {
   const tensor = c.weight.constTensor()!;
   const values = toFloat32(tensor);
   const { dtype, symmetric, reduceRange } = store.settings;
@@ -175,5 +175,5 @@ function roundOne(c: Candidate, hessian: Float64Array, store: WeightStore, optio
       outcome.warnings.push({ code: 'gptq-damp-raised', severity: 'warning', node: c.node.name, opType: c.node.opType, reason: `the input statistics of '${c.node.name}' needed dampening ${result.damp} to be positive definite` });
     }
   }
-  return codes;
+  return { ...nearest, values: codes };
 }

@@ -11,8 +11,8 @@ import { foldConstantCastsPass } from '../passes/fold-constant-casts.js';
 import { constantsToInitializersPass } from '../passes/constants-to-initializers.js';
 import { convertOpset } from '../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../passes/infer-types/infer-types.js';
-import { applyRules, type Rule, type RuleOutcome } from '../rules/rule.js';
-import { WEIGHT_OPS, weightOnlyRule, weightSkipReason } from '../rules/weight-only.js';
+import { applyRules, nodesToRewrite, type Rule, type RuleOutcome } from '../rules/rule.js';
+import { weightOnlyRule } from '../rules/weight-only.js';
 import { constantWeight } from '../inspect/weights.js';
 import { gptqNotes, roundWeightsWithGptq } from './gptq-weights.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
@@ -95,18 +95,14 @@ async function quantizeWeights(model: Model, options: QuantizeOptions, time: Tim
 
   let outcome: RuleOutcome;
   if (options.mode === 'weights-int8') {
+    const weightOnly = weightOnlyRule();
     if (options.weightMethod === 'gptq') {
-      const excluded = new Set(options.exclude ?? []);
-      const readers = model
-        .allGraphs()
-        .flatMap((g) => [...g.nodes])
-        .filter((n) => (WEIGHT_OPS as readonly string[]).includes(n.opType) && !excluded.has(n.name) && !excluded.has(n.opType) && !weightSkipReason(n))
-        .map((node) => ({ node, weightIndex: constantWeight(node)!.inputIndex }));
+      const readers = nodesToRewrite(model, weightOnly, { store }, { exclude: options.exclude ?? [] }).map((node) => ({ node, weightIndex: constantWeight(node)!.inputIndex }));
       const rounding = await roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq);
       warnings.push(...rounding.warnings);
       notes.push(...gptqNotes(rounding));
     }
-    const rules: Rule<{ model: Model; store: WeightStore }>[] = [weightOnlyRule(), ...(options.gather ? [gatherQuantizedRule] : [])];
+    const rules: Rule<{ model: Model; store: WeightStore }>[] = [weightOnly, ...(options.gather ? [gatherQuantizedRule] : [])];
     outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
   } else {
     // Embedding tables are weights too: int8, dequantized after the lookup.

@@ -37,8 +37,8 @@ export class WeightStore {
   private readonly quantized = new Map<string, QuantizedWeightValues>();
   private readonly dequantized = new Map<string, Value>();
   private readonly ids = new WeakMap<Value, number>();
-  /** Codes chosen by another rounding than nearest (GPTQ), on the grid quantizeWeight would pick. */
-  private readonly rounded = new Map<Value, { axis: number | undefined; values: Int8Array | Uint8Array }>();
+  /** Weights rounded otherwise than to nearest (GPTQ), on the grid quantizeWeight picks. */
+  private readonly rounded = new Map<Value, QuantizedWeight>();
   private nextId = 0;
   /** Float weights whose readers were all rewritten: removed at the end. */
   readonly replaced = new Set<Value>();
@@ -62,14 +62,14 @@ export class WeightStore {
     const data = values?.data ?? toFloat32(tensor);
     const dims = values?.dims ?? [...tensor.dims];
     const useAxis = this.settings.perTensor || dims.length === 0 ? undefined : axis;
-    const q = quantizeWeight(data, dims, {
+    const rounded = transform === '' ? this.rounded.get(weight) : undefined;
+    if (rounded && rounded.axis !== useAxis) throw new Error(`internal: '${weight.name}' was rounded along axis ${rounded.axis}, quantized along ${useAxis}`);
+    const q = rounded ?? quantizeWeight(data, dims, {
       dtype: this.settings.dtype,
       symmetric: this.settings.symmetric,
       reduceRange: this.settings.reduceRange,
       ...(useAxis !== undefined ? { axis: useAxis } : {}),
     });
-    const rounded = transform === '' ? this.rounded.get(weight) : undefined;
-    if (rounded && rounded.axis === useAxis && rounded.values.length === q.values.length && rounded.values.constructor === q.values.constructor) q.values = rounded.values;
     const graph = weight.graph!;
     const base = weight.name;
     const scaleDims = useAxis === undefined ? [] : [q.scales.length];
@@ -87,12 +87,11 @@ export class WeightStore {
   }
 
   /**
-   * Use these codes for `weight` (untransformed, along `axis`) instead of rounding to nearest. They
-   * must lie on the grid quantizeWeight picks for the store's settings: its scales and zero points
-   * are kept, only the codes are replaced.
+   * Use this quantized form of `weight` (untransformed) instead of rounding it to nearest: GPTQ's
+   * codes on the scales and zero points quantizeWeight picks for the store's settings.
    */
-  setRounding(weight: Value, axis: number | undefined, values: Int8Array | Uint8Array): void {
-    this.rounded.set(weight, { axis, values });
+  setRounding(weight: Value, quantized: QuantizedWeight): void {
+    this.rounded.set(weight, quantized);
   }
 
   /** A float value equal to the dequantized weight, from one DequantizeLinear at the top of the weight's graph. */

@@ -57,7 +57,7 @@ export function applyRules<Ctx>(model: Model, rules: readonly Rule<Ctx>[], ctx: 
       const candidates = byOp.get(`${node.domain}::${node.opType}`);
       if (!candidates) continue;
       const where = { node: node.name || node.outputs[0]?.name || '', opType: node.opType };
-      if (exclude.has(node.name) || exclude.has(node.opType)) {
+      if (isExcluded(node, exclude)) {
         outcome.skipped.push({ code: 'excluded', severity: 'info', ...where, reason: `excluded by --exclude ${exclude.has(node.name) ? node.name : node.opType}` });
         continue;
       }
@@ -77,4 +77,22 @@ export function applyRules<Ctx>(model: Model, rules: readonly Rule<Ctx>[], ctx: 
     }
   }
   return outcome;
+}
+
+/** Whether --exclude names the node or its op type. */
+function isExcluded(node: Node, exclude: ReadonlySet<string>): boolean {
+  return exclude.has(node.name) || exclude.has(node.opType);
+}
+
+/**
+ * The nodes applyRules would hand to `rule.rewrite` (in every graph, not excluded, its check
+ * passed), without rewriting them: for work that must see them first (GPTQ rounding of their weights).
+ */
+export function nodesToRewrite<Ctx>(model: Model, rule: Rule<Ctx>, ctx: Ctx, options: ApplyOptions = {}): Node[] {
+  const exclude = new Set(options.exclude ?? []);
+  const ops = new Set(rule.opTypes);
+  return model
+    .allGraphs()
+    .flatMap((graph) => [...graph.nodes])
+    .filter((node) => node.domain === (rule.domain ?? '') && ops.has(node.opType) && !isExcluded(node, exclude) && !rule.check(node, ctx));
 }
