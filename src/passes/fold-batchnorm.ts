@@ -1,4 +1,5 @@
 import { DataType } from '../ir/dtype.js';
+import { removeUnreadInitializers } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
@@ -74,7 +75,5 @@ function fold(model: Model, conv: Node, bn: Node): void {
   convOut.replaceAllUsesWith(out);
   conv.setOutput(0, out);
   out.type ??= convOut.type;
-  for (const v of replaced) {
-    if (v.initializer && v.uses().length === 0 && !v.isGraphOutput() && !v.isGraphInput()) v.graph!.removeInitializer(v);
-  }
+  removeUnreadInitializers(replaced);
 }

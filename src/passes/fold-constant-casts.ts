@@ -1,4 +1,5 @@
 import { DataType } from '../ir/dtype.js';
+import { removeUnreadInitializers } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
 import { float32ArrayToHalf } from '../ir/tensor/float16.js';
@@ -33,7 +34,7 @@ export const foldConstantCastsPass: Pass = {
         out.graph = graph;
         out.type = { kind: 'tensor', elemType: to, shape: [...tensor.dims] };
         graph.initializers.set(out.name, out);
-        if (input!.uses().length === 0 && input!.initializer && !input!.isGraphOutput()) input!.graph?.removeInitializer(input!);
+        removeUnreadInitializers([input]);
         modified = true;
       }
     }

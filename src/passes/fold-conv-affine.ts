@@ -1,4 +1,5 @@
 import { DataType } from '../ir/dtype.js';
+import { removeUnreadInitializers } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
@@ -57,6 +58,7 @@ function foldNext(model: Model, conv: Node): boolean {
   }
   const graph = conv.graph!;
   const base = conv.name || out.name;
+  const replaced = [conv.input(1), conv.input(2), constant];
   if (newWeights !== weights) conv.replaceInput(1, graph.addInitializer(model.freshName(`${base}_affine_weight`), DenseTensor.fromTyped(DataType.FLOAT, [...w.dims], newWeights)));
   conv.replaceInput(2, graph.addInitializer(model.freshName(`${base}_affine_bias`), DenseTensor.fromTyped(DataType.FLOAT, [channels], b)));
   // The folded op's output keeps its name; the Conv now produces it.
@@ -65,6 +67,7 @@ function foldNext(model: Model, conv: Node): boolean {
   graph.removeNode(next);
   out.replaceAllUsesWith(result);
   conv.setOutput(0, result);
+  removeUnreadInitializers(replaced);
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { removeUnreadInitializers } from '../ir/graph.js';
 import { DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { Node } from '../ir/node.js';
@@ -29,7 +30,9 @@ export const foldHardswishPass: Pass = {
         graph.insertBefore(match.nodes[0]!, hardswish);
         node.setOutput(0, null);
         hardswish.setOutput(0, result);
+        const constants = match.nodes.flatMap((n) => n.inputs);
         for (const n of [...match.nodes].reverse()) graph.removeNode(n, { force: true });
+        removeUnreadInitializers(constants);
         modified = true;
       }
     }

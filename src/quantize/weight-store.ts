@@ -1,6 +1,6 @@
 import { attr } from '../ir/attribute.js';
 import { DataType } from '../ir/dtype.js';
-import type { Graph } from '../ir/graph.js';
+import { removeUnreadInitializers, type Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import { Node } from '../ir/node.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
@@ -129,9 +129,3 @@ export class WeightStore {
   }
 }
 
-/** Remove each of these initializers that nothing reads any more (a float weight after quantization). */
-export function removeUnreadInitializers(weights: Iterable<Value>): void {
-  for (const weight of weights) {
-    if (weight.uses().length === 0 && !weight.isGraphOutput() && weight.graph?.initializers.get(weight.name) === weight) weight.graph.removeInitializer(weight);
-  }
-}

@@ -1,5 +1,5 @@
 import { attr } from '../../ir/attribute.js';
-import { removeUnreadInitializers } from '../weight-store.js';
+import { removeUnreadInitializers } from '../../ir/graph.js';
 import { DataType } from '../../ir/dtype.js';
 import type { Model } from '../../ir/model.js';
 import { Node } from '../../ir/node.js';

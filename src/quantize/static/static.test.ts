@@ -76,6 +76,29 @@ describe('static int8 (QDQ)', () => {
     expect(biasDq).toHaveLength(3);
   });
 
+  it('leaves no float copy of a weight behind after folding BatchNormalization, a Conv → Mul → Add affine and a decomposed hardswish', async () => {
+    const b = new GraphBuilder(14);
+    const x = b.input('x', DataType.FLOAT, [1, 3, 16, 16]);
+    const w = (name: string, cout: number, cin: number, seed: number) => b.initializer(name, float32Tensor([cout, cin, 3, 3], randomFloats(cout * cin * 9, seed, 0.4)));
+    const perChannel = (name: string, seed: number) => b.initializer(name, float32Tensor([1, 8, 1, 1], Array.from(randomFloats(8, seed, 0.5), (v) => 1 + Math.abs(v))));
+    const k = (name: string, v: number) => b.initializer(name, float32Tensor([], [v]));
+    const c1 = b.op('Conv', [x, w('w1', 8, 3, 1)], { name: 'c1', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+    const affine = b.op('Add', [b.op('Mul', [c1, perChannel('gain', 2)]), perChannel('shift', 3)]);
+    const hswish = b.op('Div', [b.op('Mul', [affine, b.op('Clip', [b.op('Add', [affine, k('three', 3)]), k('zero', 0), k('six', 6)])]), k('six_d', 6)]);
+    const c2 = b.op('Conv', [hswish, w('w2', 8, 8, 4)], { name: 'c2', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+    const bn = b.op('BatchNormalization', [c2, ...['g', 'beta', 'mean', 'var'].map((n, i) => b.initializer(`bn_${n}`, float32Tensor([8], Array.from(randomFloats(8, 10 + i, 0.5), (v) => 1 + Math.abs(v)))))]);
+    b.output(b.op('Relu', [bn]), DataType.FLOAT, [1, 8, 16, 16]);
+    const model = b.model;
+    const calib = Array.from({ length: 2 }, (_, i): Feeds => ({ x: { dtype: DataType.FLOAT, dims: [1, 3, 16, 16], data: randomFloats(3 * 16 * 16, 40 + i) } }));
+    await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(calib) });
+    expect(ops(model)).not.toContain('BatchNormalization');
+    expect(ops(model)).toContain('HardSwish');
+    const unread = [...model.graph.initializers.values()].filter((v) => v.uses().length === 0).map((v) => v.name);
+    expect(unread).toEqual([]);
+    const floatWeights = [...model.graph.initializers.values()].filter((v) => v.initializer!.dtype === DataType.FLOAT && v.initializer!.dims.length === 4);
+    expect(floatWeights.map((v) => v.name)).toEqual([]);
+  });
+
   it('gives outputs close to float, and onnxruntime turns it into int8 kernels', async () => {
     const model = unetish();
     await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(samples(8)) });
