@@ -117,6 +117,25 @@ describe('lowbit quantize --labels', () => {
     expect(text.stdout).toContain("top-1 on the labels, output 'scores_out': float 40.00% (2/5), quantized 40.00% (2/5) (+0.00 points)");
   });
 
+  it('times float against quantized as part of verification, and --no-timing skips it', () => {
+    const out = join(dir, 'classifier.timed.onnx');
+    const r = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--data', data, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const latency = JSON.parse(r.stdout).verify.latency;
+    expect(latency.runs).toBeGreaterThanOrEqual(3);
+    expect(latency.threads).toBe(2);
+    expect(latency.floatMs).toBeGreaterThan(0);
+    expect(latency.quantizedMs).toBeGreaterThan(0);
+    expect(latency.ratio).toBeGreaterThan(0);
+    // The warning comes exactly when the quantized model measured no faster.
+    expect(latency.warning === undefined).toBe(latency.ratio < 1);
+    const text = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--data', data]);
+    expect(text.stdout).toMatch(/latency [\d.]+× float's \((?:[\d.]+× faster|slower|no faster)\): [\d.]+ ms against [\d.]+ ms, median of \d+ interleaved runs, 2 threads, this machine/);
+    const untimed = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--data', data, '--no-timing', '--json']);
+    expect(untimed.code, untimed.stderr).toBe(0);
+    expect(JSON.parse(untimed.stdout).verify.latency).toBeUndefined();
+  });
+
   it('refuses --labels without --data, and a label file that does not match the data', () => {
     const out = join(dir, 'classifier.w8b.onnx');
     const noData = lowbit(['quantize', classifier, '-o', out, '--mode', 'weights-int8', '--labels', labels]);

@@ -73,6 +73,7 @@ function buildProgram(): Command {
     .option('--dim <name=size,...>', "sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128)")
     .option('--external-data', 'write tensors to <output>.data (automatic past 2 GiB or when the input had external data)')
     .option('--no-verify', 'skip running float and quantized models side by side')
+    .option('--no-timing', 'in verification, skip timing float against quantized (10 interleaved runs at most, 20 s of runs at most, 2 threads)')
     .option('--report <file>', 'write an HTML report: sizes, fidelity, per-layer SQNR and the --exclude that fixes the worst layers, nodes left in float, latency')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
     .option('--debug', 'check the graph after every pass and name the one that breaks it')

@@ -27,8 +27,11 @@ import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4
 import type { LayerCalibration } from '../quantize/hessians.js';
 import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
-import { latencyRatio } from '../eval/bench.js';
+import { checkSpeed, describeSpeed, slowerThanFloatWarning, SPEED_CHECK_THREADS, type SpeedCheck } from '../eval/speed-check.js';
 import { firstSample } from '../eval/first-sample.js';
+
+/** Verification as the command reports it: fidelity, and the speed check unless --no-timing. */
+type VerifyReport = VerifyResult & { note?: string; latency?: SpeedCheck & { warning?: string } };
 
 interface TargetReport {
   latencyRatio?: number;
@@ -63,6 +66,8 @@ export interface QuantizeCliOptions {
   dim?: string;
   externalData?: boolean;
   verify: boolean;
+  /** false with --no-timing. */
+  timing?: boolean;
   report?: string;
   labels?: string;
   scoresOutput?: string;
@@ -132,7 +137,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   }
   const { loaded, result, written, target } = attempt;
 
-  let verify: (VerifyResult & { note?: string }) | undefined;
+  let verify: VerifyReport | undefined;
   if (cli.verify) {
     const dataSpec = cli.data ?? cli.calib;
     const source = openSource(dataSpec ?? 'random', float, {
@@ -145,11 +150,14 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     if (!dataSpec || dataSpec === 'random') verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
     else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
-    if (target) {
-      // Keeping nodes in float costs speed: say whether the int8 model still beats float.
-      const open = (file: string) => () => createNodeRunner(file, { threads: 2 });
-      target.latencyRatio = await latencyRatio(open(path), open(written.path), await firstSample(source));
-      say(`latency against float (median of 10 interleaved runs, 2 threads): ${target.latencyRatio.toFixed(3)}×${target.latencyRatio >= 1 ? ' — NOT faster than float: keep fewer nodes (a lower --target-cosine) or quantize without it' : ''}`);
+    if (cli.timing !== false) {
+      // What it bought in speed, on this machine: a quantized model can be slower than float.
+      say('timing the float and quantized models');
+      const open = (file: string) => () => createNodeRunner(file, { threads: SPEED_CHECK_THREADS });
+      const check = await checkSpeed(open(path), open(written.path), await firstSample(source));
+      const warning = slowerThanFloatWarning(check, options, target !== undefined);
+      verify.latency = { ...check, ...(warning ? { warning } : {}) };
+      if (target) target.latencyRatio = check.ratio;
     }
   }
   if (cli.report) {
@@ -428,7 +436,7 @@ interface Report {
   output: { path: string; bytes: number };
   sizeRatio: number;
   quantized: number;
-  verify?: VerifyResult & { note?: string };
+  verify?: VerifyReport;
 }
 
 function renderReport(report: Report, result: QuantizeResult): string {
@@ -454,6 +462,9 @@ function renderReport(report: Report, result: QuantizeResult): string {
       lines.push(`  top-1 on the labels, output '${accuracy.float.output}': float ${top1(accuracy.float)}, quantized ${top1(accuracy.quantized)} (${delta >= 0 ? '+' : ''}${delta.toFixed(2)} points)`);
     }
     if (report.verify.note) lines.push(`  (${report.verify.note})`);
+    const latency = report.verify.latency;
+    if (latency) lines.push(`  ${describeSpeed(latency)}`);
+    if (latency?.warning) lines.push(`warning: ${latency.warning}`);
   }
   return `${lines.join('\n')}\n`;
 }

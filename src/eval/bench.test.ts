@@ -52,6 +52,22 @@ describe('benchRunners', () => {
     expect(result).toMatchObject({ runs: 4, warmup: 1 });
   });
 
+  it('with a time budget, stops once the timed runs have used it, but not before the minimum rounds', async () => {
+    const clock = { now: 0 };
+    const a = fakeRunner('A', [100], clock, []);
+    const b = fakeRunner('B', [60], clock, []);
+    const targets = [{ name: 'a', runner: a }, { name: 'b', runner: b }];
+    // 160 ms a round: the budget of 400 is used after 3 rounds.
+    const capped = await benchRunners(targets, feeds, { runs: 10, warmup: 0, budgetMs: 400, clock: () => clock.now });
+    expect(capped.runs).toBe(3);
+    expect(capped.models.map((m) => m.runs)).toEqual([3, 3]);
+    expect(capped.models[1]!.ratio).toBeCloseTo(0.6, 12);
+    // A budget spent by the first round still gets the minimum.
+    expect((await benchRunners(targets, feeds, { runs: 10, warmup: 0, budgetMs: 1, minRuns: 2, clock: () => clock.now })).runs).toBe(2);
+    // Without one, every run is done.
+    expect((await benchRunners(targets, feeds, { runs: 5, warmup: 0, clock: () => clock.now })).runs).toBe(5);
+  });
+
   it('refuses nonsense counts', async () => {
     const runner = fakeRunner('A', [1], { now: 0 }, []);
     await expect(benchRunners([{ name: 'a', runner }], feeds, { runs: 0 })).rejects.toThrow(/runs must be a whole number/);

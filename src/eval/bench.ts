@@ -11,6 +11,12 @@ export interface BenchOptions {
   runs?: number;
   /** Untimed runs per model first, so one-time costs (allocation, kernel choice) stay out (default 3). */
   warmup?: number;
+  /**
+   * Stop early once the timed runs have taken this many milliseconds, after at least `minRuns`
+   * rounds (default 3): a check that must not take minutes on a large model. Default: no limit.
+   */
+  budgetMs?: number;
+  minRuns?: number;
   /** Milliseconds from some fixed point; tests pass a fake clock. */
   clock?: () => number;
   onProgress?: (done: number, total: number) => void;
@@ -56,23 +62,29 @@ export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options
   const clock = options.clock ?? (() => performance.now());
   for (let w = 0; w < warmup; w++) for (const t of targets) await t.runner.run(feeds);
   const times = targets.map(() => [] as number[]);
-  for (let r = 0; r < runs; r++) {
+  const minRuns = Math.min(runs, options.minRuns ?? 3);
+  let spent = 0;
+  let rounds = 0;
+  for (let r = 0; r < runs && !(r >= minRuns && spent >= (options.budgetMs ?? Infinity)); r++) {
     // Every other round in reverse (A B, B A, …): no model always runs right after the same one,
     // so the caches and clocks each leaves behind fall on all alike.
     for (let k = 0; k < targets.length; k++) {
       const i = r % 2 === 0 ? k : targets.length - 1 - k;
       const start = clock();
       await targets[i]!.runner.run(feeds);
-      times[i]!.push(clock() - start);
+      const took = clock() - start;
+      times[i]!.push(took);
+      spent += took;
     }
+    rounds++;
     options.onProgress?.(r + 1, runs);
   }
   const stats = times.map(summarizeTimes);
   const pairedRatio = (i: number) => quantile(times[i]!.map((t, r) => t / times[0]![r]!).sort((a, b) => a - b), 0.5);
   return {
-    runs,
+    runs: rounds,
     warmup,
-    models: targets.map((t, i) => ({ name: t.name, runs, ...stats[i]!, ratio: i === 0 ? 1 : pairedRatio(i) })),
+    models: targets.map((t, i) => ({ name: t.name, runs: rounds, ...stats[i]!, ratio: i === 0 ? 1 : pairedRatio(i) })),
   };
 }
 

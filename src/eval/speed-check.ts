@@ -1,0 +1,66 @@
+import type { Feeds, Runner } from '../runner/runner.js';
+import type { QuantizeOptions } from '../quantize/options.js';
+import { benchRunners } from './bench.js';
+
+/**
+ * What quantization bought in speed, measured where it ran: the quantized model's latency over the
+ * float model's on one input, runs interleaved (see benchRunners). Part of verification, because a
+ * quantized model can run slower than float — onnxruntime's int8 convolutions lose to its float
+ * ones on some processors and shapes (BlazeFace's 24-channel depthwise convolutions take 3× the
+ * float time on AVX2 without VNNI) — and a user must hear that before shipping it.
+ */
+export interface SpeedCheck {
+  /** Median over rounds of quantized time / float time; above 1 the quantized model is slower. */
+  ratio: number;
+  floatMs: number;
+  quantizedMs: number;
+  runs: number;
+  threads: number;
+}
+
+/** Ten rounds, or fewer (at least 3) once 20 s of timed runs are spent: ISNet takes ~4 s a round. */
+export const SPEED_CHECK_RUNS = 10;
+export const SPEED_CHECK_BUDGET_MS = 20_000;
+/** The thread count the benchmarks and the --target-cosine search use. */
+export const SPEED_CHECK_THREADS = 2;
+
+export async function checkSpeed(openFloat: () => Promise<Runner>, openQuantized: () => Promise<Runner>, feeds: Feeds): Promise<SpeedCheck> {
+  const float = await openFloat();
+  try {
+    const quantized = await openQuantized();
+    try {
+      const result = await benchRunners([{ name: 'float', runner: float }, { name: 'quantized', runner: quantized }], feeds, { runs: SPEED_CHECK_RUNS, warmup: 1, budgetMs: SPEED_CHECK_BUDGET_MS });
+      const [f, q] = result.models;
+      return { ratio: q!.ratio, floatMs: f!.medianMs, quantizedMs: q!.medianMs, runs: result.runs, threads: SPEED_CHECK_THREADS };
+    } finally {
+      await quantized.dispose();
+    }
+  } finally {
+    await float.dispose();
+  }
+}
+
+/** One line for the result, e.g. "latency 0.58× float's (1.72× faster): 74.1 ms against 127.7 ms, …". */
+export function describeSpeed(check: SpeedCheck): string {
+  const faster = check.ratio < 1 ? `${(1 / check.ratio).toFixed(2)}× faster` : check.ratio > 1 ? 'slower' : 'no faster';
+  return `latency ${check.ratio.toFixed(3)}× float's (${faster}): ${check.quantizedMs.toFixed(1)} ms against ${check.floatMs.toFixed(1)} ms, median of ${check.runs} interleaved runs, ${check.threads} threads, this machine`;
+}
+
+/**
+ * When the quantized model is not faster than float: a warning that says so and why it may be, by
+ * mode; undefined when it is faster. `targetCosine`: nodes were kept in float by --target-cosine.
+ */
+export function slowerThanFloatWarning(check: SpeedCheck, options: Pick<QuantizeOptions, 'mode' | 'activations' | 'wideActivations'>, targetCosine = false): string | undefined {
+  if (check.ratio < 1) return undefined;
+  const head = `the quantized model is NOT faster than float on this machine (${check.ratio.toFixed(2)}× float's time)`;
+  const why = (() => {
+    if (options.mode === 'fp16') return 'fp16 halves the size; onnxruntime\'s CPU build runs most ops slower in fp16 than in float, so fp16 pays off on GPUs (WebGPU) and in download size, not in CPU speed';
+    if (options.activations === 'uint16' || options.activations === 'int16') return '16-bit activations are for fidelity, not speed: onnxruntime\'s CPU build has no 16-bit kernels and runs those nodes in float between Q/DQ';
+    if (targetCosine) return 'the nodes kept in float cost more than int8 saves: keep fewer (a lower --target-cosine) or quantize without it';
+    if (options.mode === 'int8' && options.wideActivations?.length) return 'the tensors given 16-bit activations (--wide-activations) run in float between Q/DQ; give fewer, or time the model without them';
+    if (options.mode === 'int8') return 'onnxruntime\'s int8 kernels lose to its float ones for this model on this processor (without VNNI, and for depthwise convolutions with few channels); here the float model is the faster one — on a processor with VNNI, time it again (`lowbit bench`)';
+    if (options.mode === 'weights-int8') return 'weight-only int8 is for size: the weights are dequantized at run time';
+    return 'for speed, compare the modes with `lowbit bench` on the machine that will run the model';
+  })();
+  return `${head}: ${why}`;
+}
