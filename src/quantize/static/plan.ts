@@ -93,7 +93,11 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
       // constant operand (a scale, a +3 inside hardswish) the op is cheaper and more exact in float
       // between the DequantizeLinear and the next QuantizeLinear than requantized on its own.
       const operands = spec.activations.map((i) => node.input(i));
-      if (!operands.every((v) => v && !v.constTensor() && groups.has(v))) continue;
+      if (!operands.every((v) => v && !v.constTensor() && groups.has(v))) {
+        const reason = binarySkipReason(node, operands, groups);
+        if (reason) plan.skipped.push({ code: reason.code, severity: 'info', ...where, reason: reason.reason });
+        continue;
+      }
     }
     if (spec.kind === 'compute') {
       const reason = computeSkipReason(node);
@@ -118,6 +122,20 @@ function planGraph(graph: Graph, plan: QdqPlan, options: PlanOptions): void {
     markOutputs(node, plan);
     plan.nodes.set(node, spec);
   }
+}
+
+/**
+ * Why an Add, Mul or Where next to quantized data stays float, or undefined when none of its
+ * operands is quantized (the op sits in a float region, with nothing to say).
+ */
+function binarySkipReason(node: Node, operands: (Value | null | undefined)[], groups: TensorGroups): { code: string; reason: string } | undefined {
+  if (!operands.some((v) => v && groups.has(v))) return undefined;
+  const constant = operands.find((v) => v?.constTensor());
+  if (constant) return { code: 'constant-operand', reason: `its operand '${constant.name}' is a constant: in float between the DequantizeLinear and the next QuantizeLinear it is exact and cheaper than an int8 op with a requantized output` };
+  const float = operands.find((v) => v && !groups.has(v));
+  const producer = float?.producer();
+  const made = producer ? ` (made by ${producer.opType} '${producer.name}', which runs in float)` : '';
+  return { code: 'float-operand', reason: `its operand '${float?.name ?? ''}' stays float${made}; an int8 ${node.opType} needs every operand quantized` };
 }
 
 /**

@@ -99,6 +99,21 @@ describe('static int8 (QDQ)', () => {
     expect(floatWeights.map((v) => v.name)).toEqual([]);
   });
 
+  it('lists a Mul left in float because its other operand comes from an op with no int8 kernel (an SE gate)', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', DataType.FLOAT, [1, 3, 8, 8]);
+    const conv = b.op('Conv', [x, b.initializer('w', float32Tensor([4, 3, 3, 3], randomFloats(108, 7, 0.4)))], { name: 'conv', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+    const gate = b.op('HardSigmoid', [b.op('GlobalAveragePool', [conv], { name: 'gap' })], { name: 'gate' });
+    b.output(b.op('Mul', [conv, gate], { name: 'scale' }), DataType.FLOAT, [1, 4, 8, 8]);
+    const model = b.model;
+    const calib = [{ x: { dtype: DataType.FLOAT, dims: [1, 3, 8, 8], data: randomFloats(192, 3) } }];
+    const result = await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(calib) });
+    expect(result.skipped.find((d) => d.node === 'gate')?.code).toBe('no-int8-kernel');
+    const mul = result.skipped.find((d) => d.node === 'scale');
+    expect(mul?.code).toBe('float-operand');
+    expect(mul?.reason).toMatch(/operand '.+' stays float \(made by HardSigmoid 'gate', which runs in float\); an int8 Mul needs every operand quantized/);
+  });
+
   it('gives outputs close to float, and onnxruntime turns it into int8 kernels', async () => {
     const model = unetish();
     await quantize(model, { mode: 'int8', calibrate: minMaxCalibrator(samples(8)) });
