@@ -72,7 +72,7 @@ function foldNext(model: Model, conv: Node): boolean {
 }
 
 /** One value per output channel from a constant shaped [C,1,…], [1,C,1,…] or a scalar; else undefined. */
-function perChannel(v: Value, channels: number, convRank: number): Float32Array | undefined {
+export function perChannel(v: Value, channels: number, convRank: number): Float32Array | undefined {
   const t = v.constTensor();
   if (!t || t.dtype !== DataType.FLOAT) return undefined;
   const values = toFloat32(t);
