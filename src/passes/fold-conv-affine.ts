@@ -5,7 +5,7 @@ import type { Node } from '../ir/node.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
 import { toFloat32 } from '../ir/tensor/values.js';
 import type { Value } from '../ir/value.js';
-import type { Pass } from './pass.js';
+import { rewriteEachNode, type Pass } from './pass.js';
 
 /**
  * Fold a per-channel affine that follows a Conv — Mul by a constant, then Add of a constant, each
@@ -14,19 +14,7 @@ import type { Pass } from './pass.js';
  * two ops, it matters for int8: before the scale, channels of the Conv output can differ in range
  * by orders of magnitude, and one activation scale for the tensor then wipes out the small ones.
  */
-export const foldConvAffinePass: Pass = {
-  name: 'fold-conv-affine',
-  run(model: Model) {
-    let modified = false;
-    for (const graph of model.allGraphs()) {
-      for (const conv of graph.nodes) {
-        if (conv.opType !== 'Conv' || conv.domain !== '') continue;
-        while (foldNext(model, conv)) modified = true;
-      }
-    }
-    return { model, modified };
-  },
-};
+export const foldConvAffinePass: Pass = rewriteEachNode('fold-conv-affine', 'Conv', foldNext);
 
 /** Fold the single Mul or Add reading this Conv's output, if it is a per-channel constant. */
 function foldNext(model: Model, conv: Node): boolean {

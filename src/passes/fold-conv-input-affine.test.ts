@@ -10,7 +10,7 @@ import { randomFloats, runOnce } from '../../test/helpers/ort.js';
 import { foldConvInputAffinePass } from './fold-conv-input-affine.js';
 
 /** x → Mul(a) → Add(b) → Conv, with the affine per channel or one value, and the Conv's padding and groups as given. */
-function affineThenConv(opts: { pads: number[]; group: number; perChannel: boolean; kernel: number }): Model {
+function affineThenConv(opts: { pads: readonly number[]; group: number; perChannel: boolean; kernel: number }): Model {
   const b = new GraphBuilder(13);
   const x = b.input('x', DataType.FLOAT, [1, 8, 6, 6]);
   const constant = (name: string, seed: number) =>
@@ -21,7 +21,7 @@ function affineThenConv(opts: { pads: number[]; group: number; perChannel: boole
   const w = b.initializer('w', float32Tensor([4, perGroup, opts.kernel, opts.kernel], randomFloats(4 * perGroup * opts.kernel * opts.kernel, 3, 0.5)));
   const bias = b.initializer('bias', float32Tensor([4], randomFloats(4, 4, 0.2)));
   const size = 6 + opts.pads[0]! + opts.pads[2]! - opts.kernel + 1;
-  b.output(b.op('Conv', [shifted, w, bias], { name: 'conv', attributes: { pads: attr.ints(opts.pads), group: attr.int(opts.group) } }), DataType.FLOAT, [1, 4, size, size]);
+  b.output(b.op('Conv', [shifted, w, bias], { name: 'conv', attributes: { pads: attr.ints([...opts.pads]), group: attr.int(opts.group) } }), DataType.FLOAT, [1, 4, size, size]);
   return b.model;
 }
 

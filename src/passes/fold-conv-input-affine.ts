@@ -5,7 +5,7 @@ import type { Node } from '../ir/node.js';
 import { DenseTensor } from '../ir/tensor/dense.js';
 import { toFloat32 } from '../ir/tensor/values.js';
 import { perChannel } from './fold-conv-affine.js';
-import type { Pass } from './pass.js';
+import { rewriteEachNode, type Pass } from './pass.js';
 
 /**
  * Fold a per-channel affine that feeds a Conv — Mul by a constant and/or Add of a constant, one
@@ -19,19 +19,7 @@ import type { Pass } from './pass.js';
  * Exact where the Conv pads nothing: padding adds zeros where the float model saw b, so an Add
  * folds only into a Conv without padding; a Mul (zero stays zero) folds into any Conv.
  */
-export const foldConvInputAffinePass: Pass = {
-  name: 'fold-conv-input-affine',
-  run(model: Model) {
-    let modified = false;
-    for (const graph of model.allGraphs()) {
-      for (const conv of graph.nodes) {
-        if (conv.opType !== 'Conv' || conv.domain !== '') continue;
-        while (foldPrevious(model, conv)) modified = true;
-      }
-    }
-    return { model, modified };
-  },
-};
+export const foldConvInputAffinePass: Pass = rewriteEachNode('fold-conv-input-affine', 'Conv', foldPrevious);
 
 function padsNothing(conv: Node): boolean {
   const autoPad = conv.attrString('auto_pad', 'NOTSET');

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { checkModel, errorsOf } from '../ir/checker.js';
 import type { Model } from '../ir/model.js';
+import type { Node } from '../ir/node.js';
 import { GraphCheckError, LowbitError, PassError, errorMessage } from '../errors.js';
 import { formatDiagnostic } from '../diagnostics.js';
 
@@ -20,6 +21,26 @@ export interface Pass {
 export interface PassManagerOptions {
   /** Run the checker after every pass and name the pass that broke the graph (tests and --debug). */
   check?: boolean;
+}
+
+/**
+ * A pass that offers every node of one standard op type, in every graph, to `rewrite` again and
+ * again until it declines (returns false): for folds that can take several neighbours in turn.
+ */
+export function rewriteEachNode(name: string, opType: string, rewrite: (model: Model, node: Node) => boolean): Pass {
+  return {
+    name,
+    run(model: Model) {
+      let modified = false;
+      for (const graph of model.allGraphs()) {
+        for (const node of graph.nodes) {
+          if (node.opType !== opType || node.domain !== '') continue;
+          while (rewrite(model, node)) modified = true;
+        }
+      }
+      return { model, modified };
+    },
+  };
 }
 
 /** Runs passes in order; collects their diagnostics; with `check`, catches a broken graph at its source. */
