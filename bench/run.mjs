@@ -16,7 +16,7 @@ const BENCHES = [
   ['dynamic-conv', ['bench/dynamic-conv.mjs', '15'], 'issue 3: which form dynamic mode gives convolutions'],
   ['quantize-speed', ['bench/quantize-speed.mjs', '9'], 'issue 3: dynamic int8 speed on mailwoman and ISNet'],
   ['static-int8', ['bench/static-int8.mjs', '6'], 'issue 4: static int8 speed and fidelity (conv stack, ISNet)'],
-  ['static-int8-corpus', ['bench/static-int8-corpus.mjs', '11', '0.98,0.99'], 'issue 4: static int8 on PaddleOCR det and mlsd'],
+  ['static-int8-corpus', ['bench/static-int8-corpus.mjs', '11', '0.98,0.99'], 'issue 4: static int8 on PaddleOCR det, mlsd and BlazeFace'],
   ['calib-memory', ['bench/calib-memory.mjs', 'minmax', 'entropy'], 'issue 4: calibration memory, 50 vs 500 samples'],
   ['calib-time', ['bench/calib-time.mjs', '3'], 'issue 4: calibration time by method'],
   ['int4-tinylm', ['bench/int4-tinylm.mjs'], 'issue 5: int4 quality on tinylm'],
