@@ -55,6 +55,12 @@ describe('lowbit quantize --target-cosine', () => {
     const { dir, model } = convStackInTempFolder();
     expect(lowbit(['quantize', model, '-o', join(dir, 'a.onnx'), '--mode', 'int8', '--calib', 'random', '--target-cosine', '1.5']).code).toBe(2);
     expect(lowbit(['quantize', model, '-o', join(dir, 'b.onnx'), '--mode', 'dynamic', '--target-cosine', '0.98']).code).toBe(2);
+    // --float-where-faster is a search of its own: not with --target-cosine, and only for int8 with --calib.
+    const both = lowbit(['quantize', model, '-o', join(dir, 'c.onnx'), '--mode', 'int8', '--calib', 'random', '--target-cosine', '0.98', '--float-where-faster']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--float-where-faster is for --mode int8 with --calib, and not with --target-cosine \(got --mode int8 with --target-cosine\)/);
+    expect(lowbit(['quantize', model, '-o', join(dir, 'd.onnx'), '--mode', 'weights-int8', '--float-where-faster']).code).toBe(2);
+    expect(existsSync(join(dir, 'c.onnx')) || existsSync(join(dir, 'd.onnx'))).toBe(false);
   });
 });
 

@@ -26,12 +26,22 @@ import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
 import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
+import { quantizeWhereFaster, type ConvCost } from '../quantize/static/speed-choice.js';
+import { profileNodeTimes } from '../runner/ort-profile.js';
+import { encodeModel } from '../serde/encode.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
 import { checkSpeed, describeSpeed, slowerThanFloatWarning, SPEED_CHECK_THREADS, type SpeedCheck } from '../eval/speed-check.js';
 import { firstSample } from '../eval/first-sample.js';
 
 /** Verification as the command reports it: fidelity, and the speed check unless --no-timing. */
 type VerifyReport = VerifyResult & { note?: string; latency?: SpeedCheck & { warning?: string } };
+
+/** What --float-where-faster chose: the Convs kept in float and the latencies it compared. */
+interface SpeedChoiceReport {
+  kept: ConvCost[];
+  latencyRatio: number;
+  allInt8LatencyRatio: number;
+}
 
 interface TargetReport {
   latencyRatio?: number;
@@ -66,6 +76,7 @@ export interface QuantizeCliOptions {
   dim?: string;
   externalData?: boolean;
   verify: boolean;
+  floatWhereFaster?: boolean;
   /** false with --no-timing. */
   timing?: boolean;
   report?: string;
@@ -117,7 +128,11 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   // The float model, read once and never rewritten: input shapes for the data sources, the reference
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
-  const search = targetCosine === undefined ? undefined : { target: targetCosine, dims, samples, float };
+  const whereFaster = cli.floatWhereFaster === true;
+  if (whereFaster && (options.mode !== 'int8' || targetCosine !== undefined || !cli.calib)) {
+    throw new UsageError(`--float-where-faster is for --mode int8 with --calib, and not with --target-cosine (got --mode ${options.mode}${targetCosine !== undefined ? ' with --target-cosine' : ''}${cli.calib ? '' : ' without --calib'})`, { code: 'bad-option' });
+  }
+  const search = targetCosine === undefined && !whereFaster ? undefined : { ...(targetCosine !== undefined ? { target: targetCosine } : {}), whereFaster, dims, samples, float };
   if (gptq && cli.calib) options.int4Calibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
   if (gptqWeights && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
   const calibrate = options.mode === 'int8' ? memoizeCalibration(calibratorFor(cli, float, dims, samples, Boolean(cli.json))) : undefined;
@@ -135,7 +150,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     options.isolate = [...new Set([...(options.isolate ?? []), ...(widen ? inSubgraphs : [node])])];
     attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search))!;
   }
-  const { loaded, result, written, target } = attempt;
+  const { loaded, result, written, target, speedChoice } = attempt;
 
   let verify: VerifyReport | undefined;
   if (cli.verify) {
@@ -185,6 +200,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     notes: result.notes,
     weightBytes: result.weightBytes,
     ...(target ? { targetCosine: target } : {}),
+    ...(speedChoice ? { floatWhereFaster: speedChoice } : {}),
     ...(verify ? { verify } : {}),
     ...(cli.report ? { report: cli.report } : {}),
     timingsMs: result.timingsMs,
@@ -194,7 +210,9 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 }
 
 interface TargetSearch {
-  target: number;
+  /** --target-cosine; absent with --float-where-faster. */
+  target?: number;
+  whereFaster: boolean;
   dims: Record<string, number>;
   samples: number | undefined;
   /** The float model (not rewritten by the search). */
@@ -207,7 +225,20 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
   say(`read ${path} (${formatBytes(loaded.bytes)})`);
   let result: QuantizeResult;
   let target: TargetReport | undefined;
-  if (search) {
+  let speedChoice: SpeedChoiceReport | undefined;
+  if (search?.whereFaster) {
+    const source = calibrationSource(cli.calib!, cli, search.float, search.dims, search.samples);
+    const feeds = await firstSample(source);
+    say('int8 where faster: profiling the float and int8 models in onnxruntime (2 threads)');
+    const found = await quantizeWhereFaster(() => readModelFile(path).model, options, {
+      profile: (model) => profileNodeTimes(encodeModel(model), feeds, { threads: SPEED_CHECK_THREADS, runs: 20 }),
+      latencyRatio: latencyRatioMeasure(search.float, feeds, (bytes) => createNodeRunner(bytes, { threads: SPEED_CHECK_THREADS }), 20),
+      onProgress: say,
+    });
+    result = found.result;
+    speedChoice = { kept: found.kept, latencyRatio: found.latencyRatio, allInt8LatencyRatio: found.allInt8LatencyRatio };
+    say(`int8 where faster: ${found.kept.length} Conv(s) kept in float; ${found.latencyRatio.toFixed(3)}× float's time, all int8 ${found.allInt8LatencyRatio.toFixed(3)}× (on the first calibration sample)`);
+  } else if (search?.target !== undefined) {
     const float = search.float;
     const source = calibrationSource(cli.calib!, cli, float, search.dims, search.samples);
     const measure = await outputCosineMeasure(float, source, (bytes) => createNodeRunner(bytes));
@@ -232,7 +263,7 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
     protect: [path, ...loaded.externalFiles],
   });
   say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
-  return { loaded, result, written, target };
+  return { loaded, result, written, target, speedChoice };
 }
 
 /**
