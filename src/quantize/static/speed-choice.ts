@@ -119,7 +119,7 @@ export interface SpeedChoiceResult {
  * the whole model decides at the end: the mix is dropped if it runs clearly slower than all-int8.
  * On PaddleOCR det (AVX2, no VNNI) its depthwise and stem Convs run slower in int8, and every
  * backbone Conv sits between hardswishes that run in float; keeping those in float is both faster
- * and far closer to float.
+ * and far closer to float. Convs inside subgraphs (If and Loop bodies) are left as quantized.
  */
 export async function quantizeWhereFaster(load: () => Model, options: QuantizeOptions, choice: SpeedChoiceOptions): Promise<SpeedChoiceResult> {
   if (options.mode !== 'int8') throw new UsageError(`choosing int8 where it is faster is for --mode int8, not ${options.mode}`, { code: 'bad-option' });
