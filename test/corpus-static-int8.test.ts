@@ -227,7 +227,7 @@ describe('static int8 on real models', () => {
     const [allReport, report] = [JSON.parse(all.stdout), JSON.parse(mixed.stdout)];
     const [allCosine, cosine] = [allReport.verify.outputs[0].cosine, report.verify.outputs[0].cosine];
     const kept = report.skipped.filter((d: { code: string }) => d.code === 'slower-in-int8');
-    process.stderr.write(`ppocrv4-det --float-where-faster: ${kept.length} Conv(s) float; page.png cosine ${allCosine.toFixed(5)} → ${cosine.toFixed(5)}; latency ${report.verify.latency.ratio.toFixed(3)}× fp32 (choice: ${report.floatWhereFaster.latencyRatio.toFixed(3)}× against all int8 ${report.floatWhereFaster.allInt8LatencyRatio.toFixed(3)}×)\n`);
+    process.stderr.write(`ppocrv4-det --float-where-faster: ${kept.length} Conv(s) float; page.png cosine ${allCosine.toFixed(5)} → ${cosine.toFixed(5)}; latency ${report.verify.latency.ratio.toFixed(3)}× fp32 (choice: ${report.floatWhereFaster.latencyRatio?.toFixed(3)}× against all int8 ${report.floatWhereFaster.allInt8LatencyRatio?.toFixed(3)}×)\n`);
     // Its depthwise and stem Convs are slower in int8 on AVX2 without VNNI (the only machines here).
     expect(kept.length).toBeGreaterThan(10);
     expect(kept.length).toBe(report.floatWhereFaster.kept.length);

@@ -13,7 +13,7 @@ import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
 import { findFloat16Overflow } from '../passes/fp16/find-overflow.js';
-import { writeQuantizeReport } from '../report/gather.js';
+import { writeQuantizeReport, type QuantizeReportRequest } from '../report/gather.js';
 import { nodeCalibrator } from '../node/calibrator.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/create-observer.js';
 import { createProgress } from '../util/progress.js';
@@ -39,8 +39,9 @@ type VerifyReport = VerifyResult & { note?: string; latency?: SpeedCheck & { war
 /** What --float-where-faster chose: the Convs kept in float and the latencies it compared. */
 interface SpeedChoiceReport {
   kept: ConvCost[];
-  latencyRatio: number;
-  allInt8LatencyRatio: number;
+  /** Timed only when some Conv was slower in int8. */
+  latencyRatio?: number;
+  allInt8LatencyRatio?: number;
 }
 
 interface TargetReport {
@@ -153,6 +154,8 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   const { loaded, result, written, target, speedChoice } = attempt;
 
   let verify: VerifyReport | undefined;
+  /** The verification's side-by-side timings, which the report shows rather than timing again. */
+  let timings: QuantizeReportRequest['latency'];
   if (cli.verify) {
     const dataSpec = cli.data ?? cli.calib;
     const source = openSource(dataSpec ?? 'random', float, {
@@ -169,7 +172,9 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
       // What it bought in speed, on this machine: a quantized model can be slower than float.
       say('timing the float and quantized models');
       const open = (file: string) => () => createNodeRunner(file, { threads: SPEED_CHECK_THREADS });
-      const check = await checkSpeed(open(path), open(written.path), await firstSample(source));
+      const speed = await checkSpeed(open(path), open(written.path), await firstSample(source), [path, written.path]);
+      const check = speed.check;
+      timings = { ...speed.timings, inputs: `the first sample of ${source.label}`, threads: SPEED_CHECK_THREADS };
       const warning = slowerThanFloatWarning(check, options, target !== undefined);
       verify.latency = { ...check, ...(warning ? { warning } : {}) };
       if (target) target.latencyRatio = check.ratio;
@@ -181,6 +186,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
       quantizedPath: written.path,
       result,
       ...(verify ? { verify } : {}),
+      ...(timings ? { latency: timings } : {}),
       ...(cli.data ? { data: cli.data } : {}),
       preprocess: parsePreprocess(cli.preprocess),
       dims,
@@ -236,8 +242,9 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
       onProgress: say,
     });
     result = found.result;
-    speedChoice = { kept: found.kept, latencyRatio: found.latencyRatio, allInt8LatencyRatio: found.allInt8LatencyRatio };
-    say(`int8 where faster: ${found.kept.length} Conv(s) kept in float; ${found.latencyRatio.toFixed(3)}× float's time, all int8 ${found.allInt8LatencyRatio.toFixed(3)}× (on the first calibration sample)`);
+    speedChoice = { kept: found.kept, ...(found.latencyRatio !== undefined ? { latencyRatio: found.latencyRatio } : {}), ...(found.allInt8LatencyRatio !== undefined ? { allInt8LatencyRatio: found.allInt8LatencyRatio } : {}) };
+    const timed = found.latencyRatio !== undefined && found.allInt8LatencyRatio !== undefined ? `; ${found.latencyRatio.toFixed(3)}× float's time, all int8 ${found.allInt8LatencyRatio.toFixed(3)}× (on the first calibration sample)` : ': every Conv is faster in int8 here';
+    say(`int8 where faster: ${found.kept.length} Conv(s) kept in float${timed}`);
   } else if (search?.target !== undefined) {
     const float = search.float;
     const source = calibrationSource(cli.calib!, cli, float, search.dims, search.samples);

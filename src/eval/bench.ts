@@ -89,22 +89,30 @@ export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options
 }
 
 /**
- * How long `candidate` takes against `reference` on `feeds`: the paired ratio of benchRunners
- * (above 1: slower). Both runners are opened here and disposed of afterwards.
+ * Open both runners, time them side by side with benchRunners (names "reference" and "candidate"
+ * unless given), and dispose of them.
  */
-export async function latencyRatio(openReference: () => Promise<Runner>, openCandidate: () => Promise<Runner>, feeds: Feeds, runs = 10): Promise<number> {
+export async function timeSideBySide(openReference: () => Promise<Runner>, openCandidate: () => Promise<Runner>, feeds: Feeds, options: BenchOptions & { names?: [string, string] } = {}): Promise<BenchResult> {
+  const [referenceName, candidateName] = options.names ?? ['reference', 'candidate'];
   const reference = await openReference();
   try {
     const candidate = await openCandidate();
     try {
-      const result = await benchRunners([{ name: 'reference', runner: reference }, { name: 'candidate', runner: candidate }], feeds, { runs });
-      return result.models[1]!.ratio;
+      return await benchRunners([{ name: referenceName, runner: reference }, { name: candidateName, runner: candidate }], feeds, options);
     } finally {
       await candidate.dispose();
     }
   } finally {
     await reference.dispose();
   }
+}
+
+/**
+ * How long `candidate` takes against `reference` on `feeds`: the paired ratio of benchRunners
+ * (above 1: slower). Both runners are opened here and disposed of afterwards.
+ */
+export async function latencyRatio(openReference: () => Promise<Runner>, openCandidate: () => Promise<Runner>, feeds: Feeds, runs = 10): Promise<number> {
+  return (await timeSideBySide(openReference, openCandidate, feeds, { runs })).models[1]!.ratio;
 }
 
 export function summarizeTimes(times: readonly number[]): Omit<ModelTiming, 'name' | 'runs' | 'ratio'> {

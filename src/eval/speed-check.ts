@@ -1,6 +1,6 @@
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { QuantizeOptions } from '../quantize/options.js';
-import { benchRunners } from './bench.js';
+import { timeSideBySide, type BenchResult } from './bench.js';
 
 /**
  * What quantization bought in speed, measured where it ran: the quantized model's latency over the
@@ -24,20 +24,14 @@ export const SPEED_CHECK_BUDGET_MS = 20_000;
 /** The thread count the benchmarks and the --target-cosine search use. */
 export const SPEED_CHECK_THREADS = 2;
 
-export async function checkSpeed(openFloat: () => Promise<Runner>, openQuantized: () => Promise<Runner>, feeds: Feeds): Promise<SpeedCheck> {
-  const float = await openFloat();
-  try {
-    const quantized = await openQuantized();
-    try {
-      const result = await benchRunners([{ name: 'float', runner: float }, { name: 'quantized', runner: quantized }], feeds, { runs: SPEED_CHECK_RUNS, warmup: 1, budgetMs: SPEED_CHECK_BUDGET_MS });
-      const [f, q] = result.models;
-      return { ratio: q!.ratio, floatMs: f!.medianMs, quantizedMs: q!.medianMs, runs: result.runs, threads: SPEED_CHECK_THREADS };
-    } finally {
-      await quantized.dispose();
-    }
-  } finally {
-    await float.dispose();
-  }
+/**
+ * Time the float model (first) against the quantized one; also gives the side-by-side timings
+ * themselves, named by `names`, for a report to show without timing again.
+ */
+export async function checkSpeed(openFloat: () => Promise<Runner>, openQuantized: () => Promise<Runner>, feeds: Feeds, names: [string, string] = ['float', 'quantized']): Promise<{ check: SpeedCheck; timings: BenchResult }> {
+  const timings = await timeSideBySide(openFloat, openQuantized, feeds, { runs: SPEED_CHECK_RUNS, warmup: 1, budgetMs: SPEED_CHECK_BUDGET_MS, names });
+  const [f, q] = timings.models;
+  return { check: { ratio: q!.ratio, floatMs: f!.medianMs, quantizedMs: q!.medianMs, runs: timings.runs, threads: SPEED_CHECK_THREADS }, timings };
 }
 
 /** One line for the result, e.g. "latency 0.58× float's (1.72× faster): 74.1 ms against 127.7 ms, …". */

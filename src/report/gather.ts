@@ -51,6 +51,8 @@ export interface QuantizeReportRequest extends ReportRunOptions {
   result: Pick<QuantizeResult, 'mode' | 'skipped' | 'warnings' | 'notes'>;
   /** The verification quantize already ran, reused rather than run again. */
   verify?: VerifyResult & { note?: string };
+  /** Its float-against-quantized timings (models named by path), reused likewise. */
+  latency?: ReportData['latency'];
   /** Data as quantize's --data/--preprocess/--dim/--samples give it; random inputs when absent. */
   data?: string;
   preprocess?: PreprocessSpec;
@@ -88,6 +90,7 @@ export async function gatherQuantizeReport(request: QuantizeReportRequest): Prom
     leftInFloat: { origin: 'quantize', nodes: request.result.skipped },
     ...(request.verify ? { fidelity: { samples: request.verify.samples, source: request.verify.source, outputs: request.verify.outputs, ...(request.verify.note ? { note: request.verify.note } : {}) } } : {}),
     ...(note ? { randomNote: note } : {}),
+    ...(request.latency ? { latency: request.latency } : {}),
   });
 }
 
@@ -111,6 +114,7 @@ interface KnownParts {
   leftInFloat: ReportData['leftInFloat'];
   fidelity?: ReportData['fidelity'];
   perLayer?: ReportData['perLayer'];
+  latency?: ReportData['latency'];
   /** Said beside fidelity figures measured here on random inputs. */
   randomNote?: string;
 }
@@ -149,7 +153,7 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
       const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: float.path, quantizedPath, metadata: quantized.model.metadataProps });
       return { ...result, ...(command ? { command } : {}) };
     }));
-  const latency = await attempt('latency', async () => {
+  const latency = known.latency ?? await attempt('latency', async () => {
     say('report: timing both models');
     const feeds = await firstSample(source);
     const result = await withRunners([float.path, quantizedPath], runnerOptions, (runners) =>

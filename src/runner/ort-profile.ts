@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { LowbitError, errorMessage } from '../errors.js';
 import type { Feeds } from './runner.js';
-import { sessionOptions } from './ort-session-runner.js';
-import { toOrtType } from './ort-types.js';
+import { sessionOptions, toOrtFeeds, type OrtModule } from './ort-session-runner.js';
 
 /** One entry of onnxruntime's profile (Chrome trace format): a node's kernel run, among others. */
 interface ProfileEvent {
@@ -34,8 +33,7 @@ export async function profileNodeTimes(model: Uint8Array, feeds: Feeds, options:
     } catch (error) {
       throw new LowbitError(`onnxruntime cannot load the model to profile it: ${errorMessage(error)}`, { code: 'runtime-load-failed', cause: error });
     }
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(toOrtType(t.dtype) as ort.Tensor.Type, t.data as never, t.dims);
+    const ortFeeds = toOrtFeeds(ort as unknown as OrtModule, feeds) as Record<string, ort.Tensor>;
     for (let i = 0; i < warmup + runs; i++) await session.run(ortFeeds);
     session.endProfiling();
     await session.release();

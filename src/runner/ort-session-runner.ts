@@ -19,6 +19,13 @@ export function sessionOptions(options: RunnerOptions): InferenceSession.Session
   };
 }
 
+/** Host tensors as onnxruntime tensors, by input name. */
+export function toOrtFeeds(ort: OrtModule, feeds: Feeds): Record<string, OrtTensor> {
+  const out: Record<string, OrtTensor> = {};
+  for (const [name, t] of Object.entries(feeds)) out[name] = new ort.Tensor(toOrtType(t.dtype), t.data, t.dims);
+  return out;
+}
+
 export async function createSessionRunner(ort: OrtModule, source: string | Uint8Array, options: RunnerOptions, label: string): Promise<Runner> {
   let session: InferenceSession;
   try {
@@ -45,8 +52,7 @@ class SessionRunner implements Runner {
   }
 
   async run(feeds: Feeds, outputNames?: string[]): Promise<Record<string, HostTensor>> {
-    const ortFeeds: Record<string, OrtTensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new this.ort.Tensor(toOrtType(t.dtype), t.data, t.dims);
+    const ortFeeds = toOrtFeeds(this.ort, feeds);
     let results: InferenceSession.OnnxValueMapType;
     try {
       results = outputNames ? await this.session.run(ortFeeds, outputNames) : await this.session.run(ortFeeds);

@@ -106,9 +106,9 @@ export interface SpeedChoiceResult {
   result: QuantizeResult;
   /** Convs kept in float, with what they cost in each form in the round that chose them. */
   kept: ConvCost[];
-  /** Latency over float of the returned model and of the model with every Conv in int8. */
-  latencyRatio: number;
-  allInt8LatencyRatio: number;
+  /** Latency over float of the returned model and of the model with every Conv in int8; timed only when some Conv was slower in int8. */
+  latencyRatio?: number;
+  allInt8LatencyRatio?: number;
 }
 
 /**
@@ -128,9 +128,10 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
   const userExclude = options.exclude ?? [];
   const run = async (float: string[]) => (await quantize(load(), { ...base, exclude: [...userExclude, ...float] }));
 
-  const floatTimes = floatConvTimes(load(), await choice.profile(load()));
+  const float = load();
+  const floatTimes = floatConvTimes(float, await choice.profile(float));
   const allInt8 = await run([]);
-  if (allInt8.noop) return { result: allInt8, kept: [], latencyRatio: 1, allInt8LatencyRatio: 1 };
+  if (allInt8.noop) return { result: allInt8, kept: [] };
   const kept = new Map<string, ConvCost>();
   let current = allInt8;
   for (let round = 1; round <= (choice.maxRounds ?? 4); round++) {
@@ -141,8 +142,9 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
     for (const c of slower) kept.set(c.node, c);
     current = await run([...kept.keys()]);
   }
+  // Nothing to compare when every Conv pays in int8: verification times the result anyway.
+  if (kept.size === 0) return { result: allInt8, kept: [] };
   const allInt8LatencyRatio = await choice.latencyRatio(allInt8.model);
-  if (kept.size === 0) return { result: allInt8, kept: [], latencyRatio: allInt8LatencyRatio, allInt8LatencyRatio };
   const latencyRatio = await choice.latencyRatio(current.model);
   say(`speed choice: ${kept.size} Conv(s) in float → ${latencyRatio.toFixed(3)}× float's time; all int8 ${allInt8LatencyRatio.toFixed(3)}×`);
   // Per-node profiles miss layout changes, and a shared machine's timings swing by several percent:
