@@ -7,6 +7,7 @@ export default defineConfig({
     // Corpus tests load real models into onnxruntime; give them room on a 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    setupFiles: ['test/setup/temp-dirs.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

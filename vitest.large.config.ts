@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/large/**/*.test.ts'],
     testTimeout: 900_000,
+    setupFiles: ['test/setup/temp-dirs.ts'],
     pool: 'forks',
     maxWorkers: 1,
   },

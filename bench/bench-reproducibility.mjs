@@ -7,16 +7,15 @@
 // Models: PaddleOCR det from the corpus, float and weights-int8; tinylm, float and dynamic int8.
 // Prints both runs and the difference; exits 1 when a ratio moves by more than the tolerance.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel, encodeModel, quantize } from '../dist/index.js';
-import { CORPUS, REPO, machine, table } from './lib.mjs';
+import { CORPUS, REPO, machine, table, benchTempDir } from './lib.mjs';
 
 const RUNS = Number(process.argv[2] ?? 20);
 const TOLERANCE = 0.1;
 const CLI = join(REPO, 'dist/cli/main.js');
-const work = mkdtempSync(join(tmpdir(), 'lowbit-bench-repro-'));
+const work = benchTempDir('bench-repro');
 
 const cases = [
   { name: 'ppocrv4-det 1×3×320×320', float: join(CORPUS, 'models/ppocrv4-det.onnx'), mode: 'weights-int8', dims: 'x:0=1,x:2=320,x:3=320' },

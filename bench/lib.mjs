@@ -1,11 +1,18 @@
 // Shared helpers for benchmark scripts: medians, machine facts, markdown tables.
-import { cpus, totalmem } from 'node:os';
-import { existsSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const CORPUS = process.env.LOWBIT_CORPUS_DIR ?? join(REPO, '.corpus');
+
+/** A new temporary folder `lowbit-NAME-…`, removed when the benchmark's process exits. */
+export function benchTempDir(name) {
+  const dir = mkdtempSync(join(tmpdir(), `lowbit-${name}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);

@@ -9,17 +9,16 @@
 //   node bench/static-int8-corpus.mjs [runs] [targets, comma-separated: default 0.98]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSource, readModelFile } from '../dist/index-node.js';
 import { parsePreprocess } from '../dist/data/preprocess.js';
-import { CORPUS, REPO, machine, requireModel, table } from './lib.mjs';
-import { textPages } from './text-pages.mjs';
+import { CORPUS, REPO, machine, requireModel, table, benchTempDir } from './lib.mjs';
+import { writeTextPages } from './text-pages.mjs';
 import { session, tensor, timeInterleaved } from './ort.mjs';
 
 const runs = Number(process.argv[2] ?? 15);
 const photos = join(CORPUS, 'data', 'photos');
-const work = mkdtempSync(join(tmpdir(), 'lowbit-bench-static-'));
+const work = benchTempDir('bench-static');
 const folder = (names) => {
   const dir = mkdtempSync(join(work, 'photos-'));
   for (const n of names) copyFileSync(join(photos, n), join(dir, n));
@@ -53,7 +52,7 @@ const VARIANTS = [
 const rows = [];
 for (const c of CASES) {
   const path = requireModel(c.id);
-  const calib = c.calib === 'text-pages' ? await textPages(4) : folder(c.calib);
+  const calib = c.calib === 'text-pages' ? await writeTextPages(mkdtempSync(join(work, 'pages-')), 4) : folder(c.calib);
   const held = folder(c.held);
   const variants = [];
   for (const v of [...VARIANTS.filter((x) => !c.only || c.only.includes(x.label)), ...(c.extra ?? [])]) {

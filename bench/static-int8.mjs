@@ -5,13 +5,12 @@
 //     vs the peer's `small` (onnxruntime's Python dynamic quantizer), with mask fidelity against
 //     fp32 on 2 held-out photos (mean abs error, IoU of the mask thresholded at 0.5).
 //   node bench/static-int8.mjs [runs]
-import { mkdtempSync, copyFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder, DataType, float32Tensor, attr, encodeModel, decodeModel, quantize, readModelFile, convertToFloat32, openSource, nodeCalibrator, generateInputs } from '../dist/index-node.js';
 import { parsePreprocess } from '../dist/data/preprocess.js';
 import { hasInt8DotProduct } from '../dist/node/cpu.js';
-import { CORPUS, machine, requireModel, table } from './lib.mjs';
+import { CORPUS, machine, requireModel, table, benchTempDir } from './lib.mjs';
 import { session, tensor, timeInterleaved } from './ort.mjs';
 
 const runs = Number(process.argv[2] ?? 6);
@@ -48,7 +47,7 @@ const medium = requireModel('imgly-isnet-medium');
 const small = requireModel('imgly-isnet-small');
 const photos = join(CORPUS, 'data', 'photos');
 const folder = (names) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lowbit-bench-photos-'));
+  const dir = benchTempDir('bench-photos');
   for (const n of names) copyFileSync(join(photos, n), join(dir, n));
   return dir;
 };

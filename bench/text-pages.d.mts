@@ -1,2 +1,2 @@
-/** A folder with `count` synthetic printed pages of `width`×`height` pixels; the same seed gives the same pages. */
-export declare function textPages(count: number, width?: number, height?: number, seed?: number): Promise<string>;
+/** Writes `count` synthetic printed pages of `width`×`height` pixels into the folder `dir` and returns it; the same seed gives the same pages. */
+export declare function writeTextPages(dir: string, count: number, width?: number, height?: number, seed?: number): Promise<string>;

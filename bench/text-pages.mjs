@@ -2,8 +2,6 @@
 // rendered from SVG with sharp: calibration inputs for a text detector that look like its domain,
 // where the corpus photos hold almost no text. Shared by the tests (test/helpers/text-pages.ts)
 // and the benchmarks; plain JavaScript so that both can import it.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
@@ -11,12 +9,11 @@ const WORDS = 'the of and to in is for on that by this with from at as be are or
 const FONTS = ['sans-serif', 'serif', 'monospace'];
 const PAPER = ['#ffffff', '#f4f1e8', '#e8eef4', '#fdfdf5'];
 
-/** A folder with `count` pages of `width`×`height` pixels; the same seed gives the same pages. */
-export async function textPages(count, width = 640, height = 480, seed = 7) {
+/** Writes `count` pages of `width`×`height` pixels into the folder `dir` and returns it; the same seed gives the same pages. */
+export async function writeTextPages(dir, count, width = 640, height = 480, seed = 7) {
   let state = seed;
   const rnd = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = (a) => a[Math.floor(rnd() * a.length)];
-  const dir = mkdtempSync(join(tmpdir(), 'lowbit-pages-'));
   for (let i = 0; i < count; i++) {
     let y = 20;
     let body = '';

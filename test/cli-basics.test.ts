@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -8,6 +7,7 @@ import { float32Tensor } from '../src/ir/tensor/values.js';
 import { encodeModel } from '../src/serde/encode.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 function writeSmallModel(dir: string): string {
   const b = new GraphBuilder(13);
@@ -22,11 +22,11 @@ function writeSmallModel(dir: string): string {
   return path;
 }
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'lowbit-cli-'));
+
 
 describe('lowbit inspect', () => {
   it('prints one JSON object with the documented fields', () => {
-    const dir = tempDir();
+    const dir = tempDir('cli');
     const model = writeSmallModel(dir);
     const r = lowbit(['inspect', model, '--json']);
     expect(r.code).toBe(0);
@@ -44,7 +44,7 @@ describe('lowbit inspect', () => {
   });
 
   it('prints a readable summary', () => {
-    const dir = tempDir();
+    const dir = tempDir('cli');
     const r = lowbit(['inspect', writeSmallModel(dir)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('producer: lowbit-builder');
@@ -55,7 +55,7 @@ describe('lowbit inspect', () => {
 
 describe('lowbit convert', () => {
   it('moves data out and back in, byte-identical to the original', () => {
-    const dir = tempDir();
+    const dir = tempDir('cli');
     const model = writeSmallModel(dir);
     const ext = lowbit(['convert', model, '-o', join(dir, 'ext.onnx'), '--external-data', '--json']);
     expect(ext.code).toBe(0);
@@ -86,7 +86,7 @@ describe('bad usage and bad input', () => {
     ['truncated', null, 'not a valid ONNX model'],
     ['random', Uint8Array.from({ length: 2000 }, (_, i) => (i * 7919) % 251), 'ONNX model'],
   ])('exits 1 on a %s file, names it, writes nothing', (name, bytes, message) => {
-    const dir = tempDir();
+    const dir = tempDir('cli');
     const good = readFileSync(writeSmallModel(dir));
     const path = join(dir, `${name}.onnx`);
     writeFileSync(path, bytes ?? good.subarray(0, good.length >> 1));
@@ -101,7 +101,7 @@ describe('bad usage and bad input', () => {
   });
 
   it('refuses to write over the input', () => {
-    const dir = tempDir();
+    const dir = tempDir('cli');
     const model = writeSmallModel(dir);
     const before = readFileSync(model);
     const r = lowbit(['convert', model, '-o', model]);

@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -10,6 +9,7 @@ import { encodeModel } from '../src/serde/encode.js';
 import { encodeNpy } from '../src/data/npy.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const CLASSES = 10;
 let dir: string;
@@ -56,7 +56,7 @@ const ROWS = [
 ];
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lowbit-cli-eval-'));
+  dir = tempDir('cli-eval');
   classifier = join(dir, 'classifier.onnx');
   writeClassifier(classifier);
   data = join(dir, 'data');

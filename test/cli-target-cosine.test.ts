@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -9,6 +8,7 @@ import { encodeModel } from '../src/serde/encode.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
 import { readModelFile } from '../src/node/model-files.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 /** Three named Convs with Relus between them. */
 function writeConvStack(dir: string): string {
@@ -27,7 +27,7 @@ function writeConvStack(dir: string): string {
 
 /** A fresh folder holding the conv stack: outputs go next to it. */
 function convStackInTempFolder(): { dir: string; model: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'lowbit-stack-'));
+  const dir = tempDir('stack');
   return { dir, model: writeConvStack(dir) };
 }
 

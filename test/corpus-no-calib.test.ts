@@ -3,7 +3,6 @@
 // ≥ 0.995 on ISNet and PaddleOCR det with photos; dynamic ≤ 0.30× and cosine ≥ 0.98 on
 // transformers). The fp16 figures are checked in src/passes/fp16/corpus.test.ts.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataType } from '../src/ir/dtype.js';
@@ -11,6 +10,7 @@ import { encodeNpy, parseNpy } from '../src/data/npy.js';
 import { absentReason, corpusModel, skipWithReason } from './helpers/corpus.js';
 import { photoPaths } from './helpers/photos.js';
 import { lowbit } from './helpers/cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const TINYLM = process.env.LOWBIT_TINYLM_DIR ?? join(process.cwd(), '../shared/models/tinylm');
 
@@ -21,7 +21,7 @@ interface QuantizeJson {
   verify: { samples: number; outputs: { name: string; cosine: number }[] };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'lowbit-no-calib-'));
+const work = tempDir('no-calib');
 
 function photoFolder(names: string[]): string | undefined {
   const paths = photoPaths(names);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModelFile } from '../src/node/model-files.js';
@@ -13,8 +12,9 @@ import { checkModel } from '../src/ir/checker.js';
 import { summarizeModel } from '../src/inspect/summary.js';
 import { absentReason, corpusModels, skipWithReason } from './helpers/corpus.js';
 import { runOnce, sameBits } from './helpers/ort.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const out = mkdtempSync(join(tmpdir(), 'lowbit-corpus-'));
+const out = tempDir('corpus');
 
 describe('corpus round trip', () => {
   for (const entry of corpusModels()) {

@@ -1,6 +1,5 @@
 // Static int8 on real models from the corpus, calibrated and checked on real photos.
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModelFile } from '../src/node/model-files.js';
@@ -23,6 +22,7 @@ import { quantizeToTarget } from '../src/quantize/static/target-cosine.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../src/eval/output-cosine.js';
 import { latencyRatio } from '../src/eval/bench.js';
 import { textPages } from './helpers/text-pages.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 /** det with --target-cosine: the target on the calibration pages, and the floor reached on the held-out scan. */
 const DET_TARGET = 0.98;
@@ -38,7 +38,7 @@ const MLSD_SCORES_FLOOR = 0.8;
 function photoFolder(names: string[]): string | undefined {
   const paths = photoPaths(names);
   if (paths.length !== names.length) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'lowbit-photos-'));
+  const dir = tempDir('photos');
   for (const p of paths) copyFileSync(p, join(dir, basename(p)));
   return dir;
 }
@@ -202,7 +202,7 @@ describe('static int8 on real models', () => {
     const entry = corpusModel('silero-vad');
     const absent = absentReason(entry.path, entry.id);
     if (absent) return skipWithReason(ctx, absent);
-    const out = join(mkdtempSync(join(tmpdir(), 'lowbit-silero-')), 'silero-int8.onnx');
+    const out = join(tempDir('silero'), 'silero-int8.onnx');
     const r = lowbit(['quantize', entry.path, '-o', out, '--mode', 'int8', '--calib', 'random', '--dim', 'batch=1,sequence=512', '--samples', '4', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -217,7 +217,7 @@ describe('static int8 on real models', () => {
     const det = detWithScan();
     if ('skip' in det) return skipWithReason(ctx, det.skip);
     const { entry, held } = det;
-    const dir = mkdtempSync(join(tmpdir(), 'lowbit-det-faster-'));
+    const dir = tempDir('det-faster');
     const pages = await textPages(4);
     const common = ['--mode', 'int8', '--calib', pages, '--data', held, '--preprocess', DET_PREPROCESS, '--calib-method', 'entropy', '--json'];
     const all = lowbit(['quantize', entry.path, '-o', join(dir, 'all.onnx'), ...common, '--no-timing']);
@@ -232,8 +232,9 @@ describe('static int8 on real models', () => {
     expect(kept.length).toBeGreaterThan(10);
     expect(kept.length).toBe(report.floatWhereFaster.kept.length);
     expect(kept[0].reason).toMatch(/in onnxruntime's profile its int8 kernel took [\d.]+ ms plus [\d.]+ ms of Q\/DQ it alone needs, against [\d.]+ ms in float/);
-    // Measured 0.979–0.986 over runs (which Convs go float follows the profile), against 0.932 all in int8.
-    expect(cosine).toBeGreaterThanOrEqual(0.975);
+    // The floor. Measured 0.9824–0.9831 over five runs (51–54 Convs float; which ones follows
+    // the profiles), against 0.932 all in int8.
+    expect(cosine).toBeGreaterThanOrEqual(0.98);
     expect(cosine - allCosine).toBeGreaterThan(0.03);
     expect(report.verify.latency.ratio).toBeLessThan(1);
   });
@@ -242,7 +243,7 @@ describe('static int8 on real models', () => {
     const det = detWithScan();
     if ('skip' in det) return skipWithReason(ctx, det.skip);
     const { entry, held } = det;
-    const out = join(mkdtempSync(join(tmpdir(), 'lowbit-det16-')), 'det-a16.onnx');
+    const out = join(tempDir('det16'), 'det-a16.onnx');
     const r = lowbit(['quantize', entry.path, '-o', out, '--mode', 'int8', '--calib', await textPages(4), '--data', held, '--preprocess', DET_PREPROCESS, '--activations', 'uint16', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -271,7 +272,7 @@ function detWithScan(): { entry: ReturnType<typeof corpusModel>; held: string } 
 
 /** Op types after onnxruntime's own graph optimizations: shows which int8 kernels it runs. */
 async function fusedOps(model: Uint8Array): Promise<string[]> {
-  const path = join(mkdtempSync(join(tmpdir(), 'lowbit-fused-')), 'optimized.onnx');
+  const path = join(tempDir('fused'), 'optimized.onnx');
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', optimizedModelFilePath: path, logSeverityLevel: 3 });
   await session.release();

@@ -1,8 +1,7 @@
 // The `lowbit demo` page in a real browser (Debian's chromium through playwright-core, as the
 // report's page test does): no console error, every section shown, every chart drawn, every digit
 // picture decoded. Skips, saying why, where /usr/bin/chromium is not installed.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
@@ -12,8 +11,9 @@ import { DEMO_SECTIONS, renderDemoPage, type DemoPageData } from '../src/report/
 import { loadReportAssets } from '../src/report/chart-asset.js';
 import { corpusData, skipWithReason } from './helpers/corpus.js';
 import { lowbit } from './helpers/cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const OUT = mkdtempSync(join(tmpdir(), 'lowbit-demo-page-'));
+const OUT = tempDir('demo-page');
 let context: BrowserContext | undefined;
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 // `lowbit demo` as a user runs it, on a tiny setting (a few hundred digits, one epoch) so that it
 // finishes in seconds; the full run's figures are measured by hand (see the report of issue 7).
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusData, skipWithReason } from './helpers/corpus.js';
 import { lowbit, type CliResult } from './helpers/cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const MNIST = corpusData('mnist');
 const ABSENT = 'MNIST is absent (.corpus/data/mnist); run `npm run corpus`';
@@ -16,7 +16,7 @@ let out: string;
 let first: CliResult & { seconds: number };
 
 beforeAll(() => {
-  out = mkdtempSync(join(tmpdir(), 'lowbit-demo-'));
+  out = tempDir('demo');
   if (!MNIST) return;
   const start = performance.now();
   first = { ...lowbit(['demo', '--out', out, ...TINY, '--json']), seconds: (performance.now() - start) / 1000 };

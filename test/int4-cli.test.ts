@@ -2,8 +2,7 @@
 // option), a small generated model through every format, and tinylm (../shared/models/tinylm;
 // skipped with a line saying so when absent): size of the MatMul weights, what stays float and why,
 // gptq from calibration windows.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNpy, encodeNpy } from '../src/data/npy.js';
@@ -18,9 +17,10 @@ import { int4Settings } from '../src/quantize/int4/settings.js';
 import { lowbit } from './helpers/cli.js';
 import { absentReason, skipWithReason } from './helpers/corpus.js';
 import { randomFloats } from './helpers/ort.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const TINYLM = process.env.LOWBIT_TINYLM_DIR ?? join(process.cwd(), '../shared/models/tinylm');
-const work = mkdtempSync(join(tmpdir(), 'lowbit-int4-cli-'));
+const work = tempDir('int4-cli');
 
 /** ids → Gather(embedding [64, 96]) → MatMul [96, 128] → Relu → MatMul [128, 40] (K 128 = 4 blocks of 32). */
 function smallModel(): string {

@@ -27,7 +27,7 @@ import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4
 import type { LayerCalibration } from '../quantize/hessians.js';
 import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
 import { quantizeWhereFaster, type ConvCost } from '../quantize/static/speed-choice.js';
-import { profileNodeTimes } from '../runner/ort-profile.js';
+import { profileNodeTimesSideBySide } from '../runner/ort-profile.js';
 import { encodeModel } from '../serde/encode.js';
 import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
 import { checkSpeed, describeSpeed, slowerThanFloatWarning, SPEED_CHECK_THREADS, type SpeedCheck } from '../eval/speed-check.js';
@@ -236,8 +236,11 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
     const source = calibrationSource(cli.calib!, cli, search.float, search.dims, search.samples);
     const feeds = await firstSample(source);
     say('int8 where faster: profiling the float and int8 models in onnxruntime (2 threads)');
+    // The float model is profiled in every round: encode it once.
+    const encoded = new WeakMap<Model, Uint8Array>();
+    const encodeOnce = (model: Model) => encoded.get(model) ?? encoded.set(model, encodeModel(model)).get(model)!;
     const found = await quantizeWhereFaster(() => readModelFile(path).model, options, {
-      profile: (model) => profileNodeTimes(encodeModel(model), feeds, { threads: SPEED_CHECK_THREADS, runs: 20 }),
+      profile: (models) => profileNodeTimesSideBySide(models.map(encodeOnce), feeds, { threads: SPEED_CHECK_THREADS, runs: 20, maxRuns: 100, budgetMs: 10_000 }),
       latencyRatio: latencyRatioMeasure(search.float, feeds, (bytes) => createNodeRunner(bytes, { threads: SPEED_CHECK_THREADS }), 20),
       onProgress: say,
     });

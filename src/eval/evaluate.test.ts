@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../ir/builder.js';
@@ -13,6 +12,7 @@ import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import type { Runner } from '../runner/runner.js';
 import { evaluateRunners } from './evaluate.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const CLASSES = 12;
 
@@ -45,7 +45,7 @@ function passThroughModel(batch: Dim): Uint8Array {
 
 /** The rows in two .npy files of several samples each, so that batch splitting is exercised. */
 function dataFolder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lowbit-eval-'));
+  const dir = tempDir('eval');
   const write = (name: string, rows: typeof ROWS) =>
     writeFileSync(join(dir, name), encodeNpy({ dtype: DataType.FLOAT, dims: [rows.length, CLASSES], data: Float32Array.from(rows.flatMap((r) => r.scores)) }));
   write('a.npy', ROWS.slice(0, 4));

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { create, toBinary, fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, StringStringEntryProtoSchema, TensorProto_DataLocation } from 'onnx-buf';
@@ -11,6 +10,7 @@ import { encodeModel } from '../serde/encode.js';
 import { ExternalDataError, ModelFormatError, OutputError } from '../errors.js';
 import { readModelFile, writeModelFile } from './model-files.js';
 import { randomFloats, runOnce, sameBits } from '../../test/helpers/ort.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 function matmulModel(k = 64, n = 32) {
   const b = new GraphBuilder(17);
@@ -21,8 +21,6 @@ function matmulModel(k = 64, n = 32) {
   b.output(y, DataType.FLOAT, [1, n]);
   return b.model;
 }
-
-const tempDir = () => mkdtempSync(join(tmpdir(), 'lowbit-files-'));
 
 /** Write a model whose tensor 'w' is external with the given external_data entries. */
 function writeWithExternalEntries(dir: string, entries: Record<string, string>, data?: Uint8Array): string {
@@ -39,7 +37,7 @@ function writeWithExternalEntries(dir: string, entries: Record<string, string>, 
 
 describe('external data', () => {
   it('writes tensors to <output>.data that onnxruntime loads, and reads them back lazily', async () => {
-    const dir = tempDir();
+    const dir = tempDir('files');
     const model = matmulModel();
     const written = writeModelFile(model, join(dir, 'out.onnx'), { externalData: 'always' });
     expect(written.externalDataPath).toBe(join(dir, 'out.onnx.data'));
@@ -63,7 +61,7 @@ describe('external data', () => {
   });
 
   it('keeps external data external by default when the input had it', () => {
-    const dir = tempDir();
+    const dir = tempDir('files');
     const first = writeModelFile(matmulModel(), join(dir, 'a.onnx'), { externalData: 'always' });
     const loaded = readModelFile(first.path);
     const second = writeModelFile(loaded.model, join(dir, 'b.onnx'), { inputHadExternalData: loaded.externalFiles.length > 0 });
@@ -78,7 +76,7 @@ describe('external data', () => {
     ['an absolute path', { location: '/etc/passwd' }, undefined, /refusing external data location '\/etc\/passwd': the location is an absolute path/],
     ['a bad offset', { location: 'w.bin', offset: 'x12' }, new Uint8Array(8192), /offset 'x12' is not a non-negative integer/],
   ])('refuses %s with a message naming the file and tensor', (_what, entries, data, message) => {
-    const dir = tempDir();
+    const dir = tempDir('files');
     const path = writeWithExternalEntries(dir, entries as Record<string, string>, data);
     let error: unknown;
     try {
@@ -100,7 +98,7 @@ describe('bad model files', () => {
     ['random bytes', Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24), /not a valid ONNX model|not an ONNX model/],
     ['a text file', new TextEncoder().encode('hello, this is not a model\n'), /not a valid ONNX model|not an ONNX model/],
   ])('refuses %s', (_what, bytes, message) => {
-    const dir = tempDir();
+    const dir = tempDir('files');
     const path = join(dir, 'bad.onnx');
     writeFileSync(path, bytes);
     expect(() => readModelFile(path)).toThrow(ModelFormatError);
@@ -111,7 +109,7 @@ describe('bad model files', () => {
   it('refuses a node whose input is never defined, naming the node and the value', () => {
     const proto = fromBinary(ModelProtoSchema, good);
     proto.graph!.node[0]!.input[0] = 'ghost';
-    const dir = tempDir();
+    const dir = tempDir('files');
     const path = join(dir, 'ghost.onnx');
     writeFileSync(path, toBinary(ModelProtoSchema, proto));
     expect(() => readModelFile(path)).toThrow(/MatMul '.*' in graph 'main' reads 'ghost', which is never defined/);
@@ -124,7 +122,7 @@ describe('bad model files', () => {
 
 describe('writing safely', () => {
   it('refuses to overwrite the input or its external data, leaving them untouched', () => {
-    const dir = tempDir();
+    const dir = tempDir('files');
     const first = writeModelFile(matmulModel(), join(dir, 'in.onnx'), { externalData: 'always' });
     const before = readFileSync(first.path);
     const loaded = readModelFile(first.path);
@@ -134,7 +132,7 @@ describe('writing safely', () => {
   });
 
   it('reports an unwritable folder and leaves nothing behind', () => {
-    const dir = tempDir();
+    const dir = tempDir('files');
     expect(() => writeModelFile(matmulModel(), join(dir, 'missing', 'x.onnx'))).toThrow(/the folder .*missing does not exist/);
     if (process.getuid?.() !== 0) {
       chmodSync(dir, 0o500);

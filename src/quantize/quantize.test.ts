@@ -17,6 +17,8 @@ import { quantize } from './quantize.js';
 import { roundHalfToEven } from '../quant/rounding.js';
 import { randomFloats, runOnce } from '../../test/helpers/ort.js';
 import { maxRelativeDiff } from '../../test/helpers/fidelity.js';
+import { join } from 'node:path';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 /** Conv → ConvTranspose → Flatten → Gemm(transB) → MatMul → Gemm, weights random. */
 function mixedModel(opset = 13): Model {
@@ -162,7 +164,7 @@ describe('dynamic', () => {
     expect(add.input(1)!.name).toBe('fc1_b');
 
     // onnxruntime fuses each MatMul into one DynamicQuantizeMatMul when it loads the model.
-    const optimized = `${process.env.TMPDIR ?? '/tmp'}/lowbit-dyn-optimized-${process.pid}.onnx`;
+    const optimized = join(tempDir('dyn-optimized'), 'optimized.onnx');
     const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized });
     await session.release();

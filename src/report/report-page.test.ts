@@ -1,8 +1,7 @@
 // The HTML report in a real browser: Debian's chromium driven by playwright-core. Each report must
 // load with no console error, show every section, draw every chart, and leave a screenshot worth
 // looking at (its path is printed). Skips, saying why, where /usr/bin/chromium is not installed.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
@@ -24,8 +23,9 @@ import { convertToFloat32 } from '../passes/to-fp32/convert-to-float32.js';
 import { writeQuantizeReport, type ReportRunOptions } from './gather.js';
 import { REPORT_SECTIONS } from './render.js';
 import { absentReason, corpusModel, skipWithReason } from '../../test/helpers/corpus.js';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
-const OUT = mkdtempSync(join(tmpdir(), 'lowbit-report-'));
+const OUT = tempDir('report');
 /** Light measuring: the test checks the page, not the figures. */
 const LIGHT: ReportRunOptions = { benchRuns: 2, benchWarmup: 1, perLayerSamples: 1, threads: 2 };
 /** A full-page screenshot of a report with its charts drawn is tens of kilobytes; a blank page is a few. */
@@ -104,7 +104,7 @@ describe('the HTML report in Chromium', () => {
   it('renders a small CNN quantized to weights-int8', async (ctx) => {
     const browser = needChromium(ctx);
     if (!browser) return;
-    const html = await quantizeReport(writeSmallCnn(mkdtempSync(join(tmpdir(), 'lowbit-cnn-'))), 'small-cnn', {}, ['conv4']);
+    const html = await quantizeReport(writeSmallCnn(tempDir('cnn')), 'small-cnn', {}, ['conv4']);
     const text = readFileSync(html, 'utf8');
     expect(text).toContain('excluded by --exclude conv4'); // the node left in float, with its reason
     await checkPage(browser, html, 'small-cnn');
@@ -134,7 +134,7 @@ describe('the HTML report in Chromium', () => {
     if (photos.length === 0) return skipWithReason(ctx, 'corpus photos are absent (Debian python3-skimage); run `npm run corpus`');
     const floatPath = join(OUT, 'isnet-fp32.onnx');
     writeModelFile(float, floatPath);
-    const calib = mkdtempSync(join(tmpdir(), 'lowbit-report-photo-'));
+    const calib = tempDir('report-photo');
     copyFileSync(photos[0]!, join(calib, 'astronaut.png'));
     const source = openSource(calib, float, { preprocess: parsePreprocess('mean=0.5,std=1') });
     const int8 = { mode: 'int8' as const, reduceRange: hasInt8DotProduct() === false, calibrate: nodeCalibrator(source, { method: 'minmax' }) };

@@ -19,6 +19,8 @@ import { int8KernelsSaturate } from './node/u8s8-probe.js';
 import { calibrateQat, exportQat, prepareQat, qatRanges, qatSpec } from './qat.js';
 import { lenetSpec, OUTPUT_NAME, type ModelSpec } from './spec.js';
 import { train } from './trainer.js';
+import { join } from 'node:path';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 
 const fqTensors = (spec: ModelSpec) => spec.layers.flatMap((l) => (l.type === 'fakequant' ? [l.tensor] : []));
 
@@ -131,7 +133,7 @@ describe('the QAT model exported in the QDQ form of static int8', () => {
     }
 
     // onnxruntime turns every Q/DQ group into an int8 kernel.
-    const path = `${process.env.TMPDIR ?? '/tmp'}/lowbit-qat-optimized-${process.pid}.onnx`;
+    const path = join(tempDir('qat-optimized'), 'optimized.onnx');
     const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path, logSeverityLevel: 3 });
     await session.release();

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { tempDir } from './temp-dir.js';
 
 /** Debian's chromium, which .ci/run installs; playwright-core never downloads a browser of its own. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -17,7 +16,7 @@ export const CHROMIUM_ABSENT = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} i
  */
 export async function launchChromium(): Promise<BrowserContext | undefined> {
   if (!existsSync(CHROMIUM)) return undefined;
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lowbit-chromium-')), {
+  return chromium.launchPersistentContext(tempDir('chromium'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1200, height: 900 },

@@ -7,10 +7,11 @@ import type { QuantizeOptions } from '../options.js';
 import { quantize, type QuantizeResult } from '../quantize.js';
 
 /**
- * Milliseconds per run of each node onnxruntime executes, by the name of the node it ran
- * (runner/ort-profile.ts). Given as a function so that this file stays free of onnxruntime.
+ * Milliseconds per run of each node onnxruntime executes in each model, by the name of the node it
+ * ran, the models' runs interleaved (runner/ort-profile.ts). Given as a function so that this file
+ * stays free of onnxruntime.
  */
-export type ProfileModel = (model: Model) => Promise<Map<string, number>>;
+export type ProfileModels = (models: Model[]) => Promise<Map<string, number>[]>;
 
 /** What one Conv costs in each form, from the profiles. */
 export interface ConvCost {
@@ -93,8 +94,25 @@ export function int8Costs(quantized: Model, profile: Map<string, number>, floatT
 /** How much slower than all-int8 (whole model) a mix may time and still be kept: timing noise here. */
 export const MIX_TOLERANCE = 0.05;
 
+/**
+ * How much faster than float a Conv's int8 cost must be for it to stay int8. One node's median time
+ * differs between two sessions of the same model profiled side by side: on PaddleOCR det's nodes by
+ * 0.73–1.39× (5th–95th percentile) over 20 runs, 0.85–1.2× over 100 (the CLI profiles up to 100).
+ * Without a margin, three runs put 47, 49 and 53 of det's Convs in float, 15 of them in some runs
+ * only, and the held-out cosine followed (0.979–0.986 over more runs). Where int8 does not win by
+ * more than the noise, its speed-up cannot be told apart while its rounding error is certain: the
+ * tie goes to float.
+ */
+export const INT8_MARGIN = 0.1;
+
+/** Whether a Conv stays float: its int8 kernel plus the Q/DQ it alone needs is not clearly faster than float. */
+export function notClearlyFaster(c: ConvCost): boolean {
+  return c.int8Ms + c.qdqMs > c.floatMs * (1 - INT8_MARGIN);
+}
+
 export interface SpeedChoiceOptions {
-  profile: ProfileModel;
+  /** Called with the float model and the current int8 one, in that order. */
+  profile: ProfileModels;
   /** The quantized model's latency over the float model's, whole model, runs interleaved. */
   latencyRatio: (quantized: Model) => Promise<number>;
   /** Rounds of profile → keep float → quantize again (default 4; it settles in two on PaddleOCR det). */
@@ -114,7 +132,7 @@ export interface SpeedChoiceResult {
 /**
  * Static int8 where it is faster: quantize everything, profile the int8 and the float model in
  * onnxruntime on this machine, and keep in float each Conv whose int8 kernel plus the Q/DQ it alone
- * needs takes longer than its float kernel; quantize again and repeat (a Conv whose neighbours went
+ * needs is not clearly (INT8_MARGIN) faster than its float kernel; quantize again and repeat (a Conv whose neighbours went
  * float now pays for its own Q/DQ). Per-node profiles miss what a mix costs in layout changes, so
  * the whole model decides at the end: the mix is dropped if it runs clearly slower than all-int8.
  * On PaddleOCR det (AVX2, no VNNI) its depthwise and stem Convs run slower in int8, and every
@@ -129,15 +147,16 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
   const run = async (float: string[]) => (await quantize(load(), { ...base, exclude: [...userExclude, ...float] }));
 
   const float = load();
-  const floatTimes = floatConvTimes(float, await choice.profile(float));
   const allInt8 = await run([]);
   if (allInt8.noop) return { result: allInt8, kept: [] };
   const kept = new Map<string, ConvCost>();
   let current = allInt8;
   for (let round = 1; round <= (choice.maxRounds ?? 4); round++) {
-    const costs = int8Costs(current.model, await choice.profile(current.model), floatTimes);
-    const slower = costs.filter((c) => c.int8Ms + c.qdqMs > c.floatMs && !kept.has(c.node));
-    say(`speed choice, round ${round}: ${costs.length} int8 Conv(s) profiled, ${slower.length} slower than in float`);
+    // Float is profiled again beside each round's int8 model: the two are compared node by node.
+    const [floatProfile, int8Profile] = await choice.profile([float, current.model]);
+    const costs = int8Costs(current.model, int8Profile!, floatConvTimes(float, floatProfile!));
+    const slower = costs.filter((c) => notClearlyFaster(c) && !kept.has(c.node));
+    say(`speed choice, round ${round}: ${costs.length} int8 Conv(s) profiled, ${slower.length} not at least ${INT8_MARGIN * 100}% faster than in float`);
     if (slower.length === 0) break;
     for (const c of slower) kept.set(c.node, c);
     current = await run([...kept.keys()]);
@@ -157,7 +176,8 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
   const skipped = current.skipped.map((d): Diagnostic => {
     const c = d.code === 'excluded' && d.node ? kept.get(d.node) : undefined;
     if (!c) return d;
-    return { ...d, code: 'slower-in-int8', reason: `kept in float because it runs faster so on this machine: in onnxruntime's profile its int8 kernel took ${c.int8Ms.toFixed(3)} ms plus ${c.qdqMs.toFixed(3)} ms of Q/DQ it alone needs, against ${c.floatMs.toFixed(3)} ms in float` };
+    const why = c.int8Ms + c.qdqMs > c.floatMs ? 'it runs faster so on this machine' : `int8 is not at least ${INT8_MARGIN * 100}% faster on this machine (closer than two profiles can tell apart)`;
+    return { ...d, code: 'slower-in-int8', reason: `kept in float because ${why}: in onnxruntime's profile its int8 kernel took ${c.int8Ms.toFixed(3)} ms plus ${c.qdqMs.toFixed(3)} ms of Q/DQ it alone needs, against ${c.floatMs.toFixed(3)} ms in float` };
   });
   skipped.sort((a, b) => Number(b.code === 'slower-in-int8') - Number(a.code === 'slower-in-int8'));
   return { result: { ...current, skipped }, kept: [...kept.values()], latencyRatio, allInt8LatencyRatio };

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attr } from '../../ir/attribute.js';
@@ -15,6 +13,7 @@ import type { Feeds } from '../../runner/runner.js';
 import { quantize } from '../quantize.js';
 import { minMaxCalibrator } from '../../../test/helpers/minmax-calibrator.js';
 import { randomFloats, runOnce } from '../../../test/helpers/ort.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 /** A small segmentation-like net: conv+BN+relu, maxpool, conv+relu6, resize up, concat skip, conv, sigmoid. */
 function unetish(): Model {
@@ -43,7 +42,7 @@ const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
 
 /** The op types onnxruntime runs after its optimizations (its QDQ fusions included). */
 async function fusedOps(model: Model): Promise<string[]> {
-  const path = join(mkdtempSync(join(tmpdir(), 'lowbit-static-')), 'optimized.onnx');
+  const path = join(tempDir('static'), 'optimized.onnx');
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', optimizedModelFilePath: path });
   await session.release();
