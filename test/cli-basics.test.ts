@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { DataType } from '../src/ir/dtype.js';
-import { float32Tensor } from '../src/ir/tensor/values.js';
+import { float32Tensor, int64Tensor } from '../src/ir/tensor/values.js';
 import { encodeModel } from '../src/serde/encode.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
@@ -22,7 +22,36 @@ function writeSmallModel(dir: string): string {
   return path;
 }
 
+/** x [1, n] → Reshape [2, -1] → MatMul [2, 3]: runs only when n is 4, so n = 1 (a made-up size) fails in onnxruntime. */
+function writeSizeSensitiveModel(dir: string): string {
+  const b = new GraphBuilder(13);
+  const x = b.input('x', DataType.FLOAT, [1, 'n']);
+  const pairs = b.op('Reshape', [x, b.initializer('shape', int64Tensor([2], [2, -1]))]);
+  b.output(b.op('MatMul', [pairs, b.initializer('w', float32Tensor([2, 3], randomFloats(6, 3)))]), DataType.FLOAT, [2, 3]);
+  const path = join(dir, 'size-sensitive.onnx');
+  writeFileSync(path, encodeModel(b.model));
+  return path;
+}
 
+describe('generated inputs', () => {
+  it('when onnxruntime fails on them, the error gives the shapes lowbit made up and says to pass --dim', () => {
+    const dir = tempDir('cli');
+    const model = writeSizeSensitiveModel(dir);
+    const hint = 'the inputs were generated (x [1, 1]); symbolic dims not given with --dim were set to 1: give real sizes with --dim NAME=SIZE';
+    const bench = lowbit(['bench', model, '--runs', '1']);
+    expect(bench.code).not.toBe(0);
+    expect(bench.stderr).toContain('onnxruntime failed to run the model');
+    expect(bench.stderr).toContain(hint);
+    const out = join(dir, 'out.onnx');
+    const quantized = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8']);
+    expect(quantized.code).not.toBe(0);
+    expect(quantized.stderr).toContain(hint);
+    expect(quantized.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    // With the size given, both run.
+    expect(lowbit(['bench', model, '--runs', '1', '--dim', 'n=4']).code).toBe(0);
+    expect(lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--dim', 'n=4']).code).toBe(0);
+  });
+});
 
 describe('lowbit inspect', () => {
   it('prints one JSON object with the documented fields', () => {

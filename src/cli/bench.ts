@@ -5,7 +5,7 @@ import type { Runner } from '../runner/runner.js';
 import { dtypeName } from '../ir/dtype.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { feedsLabel } from '../data/samples.js';
-import { generateInputs } from '../eval/inputs.js';
+import { generateInputs, withGeneratedInputsHint } from '../eval/inputs.js';
 import { benchRunners, DEFAULT_RUNS, DEFAULT_WARMUP, type BenchResult, type BenchTarget } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
 import { parseDims } from './args.js';
@@ -48,6 +48,8 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
     const timing = createProgress({ label: `timing ${models.length} model(s) on ${feedsLabel(feeds)}`, unit: 'rounds', stream: process.stderr, silent: quiet });
     result = await benchRunners(targets, feeds, { runs, warmup, onProgress: (done, total) => timing.update(done, total) });
     timing.finish();
+  } catch (error) {
+    throw cli.data ? error : withGeneratedInputsHint(error, first, dims);
   } finally {
     await Promise.all(opened.map((r) => r.dispose()));
   }

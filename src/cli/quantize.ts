@@ -22,6 +22,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { formatBytes, printJson } from './format.js';
 import { parseDims, parseList, progressLine } from './args.js';
+import { withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
@@ -94,6 +95,16 @@ export interface QuantizeCliOptions {
 }
 
 export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Promise<void> {
+  try {
+    await quantizeWithOptions(path, cli);
+  } catch (error) {
+    // Calibration or verification on generated inputs: say which shapes were made up.
+    const generated = cli.calib === 'random' || (cli.verify !== false && (cli.data ?? cli.calib ?? 'random') === 'random');
+    throw generated ? withGeneratedInputsHint(error, readModelFile(path).model, parseDims(cli.dim)) : error;
+  }
+}
+
+async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promise<void> {
   const options = toOptions(cli);
   if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
   const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates

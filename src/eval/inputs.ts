@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Value } from '../ir/value.js';
 import { isTensorType } from '../ir/types.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
-import { UsageError } from '../errors.js';
+import { LowbitError, UsageError } from '../errors.js';
 import { seededRandom } from '../util/random.js';
 import { floatToHalf } from '../ir/tensor/float16.js';
 
@@ -109,4 +109,26 @@ function tableRows(input: Value): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * When onnxruntime fails on generated inputs, the likely cause is a size lowbit made up: an input's
+ * symbolic dims default to 1, which a model that pads, frames or windows its input cannot run
+ * (silero VAD: "Pad reflect requires axis length >= 2"). Adds the shapes that were used and what to
+ * give instead; other errors pass through.
+ */
+export function withGeneratedInputsHint(error: unknown, model: Model, dims: Record<string, number> = {}): unknown {
+  if (!(error instanceof LowbitError) || error.code !== 'runtime-failed') return error;
+  const shapes: string[] = [];
+  let madeUp = false;
+  for (const input of model.graph.inputs) {
+    if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
+    const sizes = resolveDims(input, dims);
+    input.type.shape.forEach((d, axis) => {
+      if (!(typeof d === 'number' && d >= 0) && dims[`${input.name}:${axis}`] === undefined && !(typeof d === 'string' && dims[d] !== undefined)) madeUp = true;
+    });
+    shapes.push(`${input.name} [${sizes.join(', ')}]`);
+  }
+  const advice = madeUp ? 'symbolic dims not given with --dim were set to 1: give real sizes with --dim NAME=SIZE (e.g. batch=1,sequence=128), or real data' : 'give real data';
+  return new LowbitError(`${error.message}\n  the inputs were generated (${shapes.join(', ')}); ${advice}`, { code: error.code, cause: error });
 }

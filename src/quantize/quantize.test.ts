@@ -267,6 +267,10 @@ describe('embedding tables', () => {
     const result = await quantize(model, { mode: 'dynamic' });
     expect(result.quantized).toBe(1);
     expect(ops(model)).toEqual(['Gather', 'Cast', 'Gather', 'Mul']);
+    // Only what the graph reads is written: the int8 rows and one scale per row (not also the
+    // store's scale and zero-point vectors, which onnxruntime would warn about at every load).
+    expect([...model.graph.initializers.keys()].sort()).toEqual(['table_quantized', 'table_row_scales']);
+    expect(result.weightBytes).toEqual({ before: 50 * 8 * 4, after: 50 * 8 + 50 * 4 });
     const q = typedData(model.graph.initializers.get('table_quantized')!.initializer!) as Int8Array;
     const scales = toFloat32(model.graph.initializers.get('table_row_scales')!.initializer!);
     const ids = BigInt64Array.from([0n, 7n, 49n, 7n, 3n]);

@@ -114,9 +114,17 @@ export class WeightStore {
     return node.output();
   }
 
-  /** Remove the float weights nothing reads any more. */
+  /**
+   * Remove the float weights nothing reads any more, and the parts of a quantized form a rewrite
+   * did not use: a per-row Gather table reads its scales as a [V, 1] column of its own, so the
+   * store's scale and zero-point vectors (V values each) would be written out unread and make
+   * onnxruntime warn about them at every load.
+   */
   removeReplaced(): void {
     removeUnreadInitializers(this.replaced);
+    const unread = [...this.quantized.values()].flatMap((e) => [e.q, e.scale, e.zeroPoint]).filter((v) => v.uses().length === 0 && !v.isGraphOutput());
+    for (const v of unread) this.bytesAfter -= v.initializer?.byteLength ?? 0;
+    removeUnreadInitializers(unread);
   }
 
   private idOf(v: Value): number {

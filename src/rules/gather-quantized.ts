@@ -52,6 +52,8 @@ export const gatherQuantizedRule: Rule<GatherContext> = {
     if (perRow) {
       const [v] = site.tensor.dims as [number];
       const column = graph.addInitializer(ctx.model.freshName(`${table.name}_row_scales`), DenseTensor.fromTyped(DataType.FLOAT, [v, 1], q.weight.scales));
+      // The store's own scale and zero-point vectors go unread in this form (removed at the end).
+      ctx.store.bytesAfter += q.weight.scales.byteLength;
       const floats = add('Cast', [rows], { to: attr.int(DataType.FLOAT) });
       const scales = add('Gather', [column, ids]);
       last = new Node({ opType: 'Mul', name: name('Mul'), inputs: [floats, scales], outputs: [out] });
