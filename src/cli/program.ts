@@ -72,7 +72,7 @@ function buildProgram(): Command {
     .option('--samples <n>', 'use at most N samples for calibration and for verification (default: all, or a few random ones)')
     .option('--dim <name=size,...>', "sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128)")
     .option('--external-data', 'write tensors to <output>.data (automatic past 2 GiB or when the input had external data)')
-    .option('--no-verify', 'skip running float and quantized models side by side')
+    .option('--no-verify', 'skip running float and quantized models side by side (an int8 output is still loaded once in onnxruntime: a file it cannot load is removed, never reported as a result)')
     .option('--float-where-faster', 'with --mode int8: profile the float and int8 models in onnxruntime on this machine and keep in float each Conv whose int8 kernel, with the Q/DQ it alone needs, is not at least 10% faster (closer than two profiles can tell apart); dropped if the whole model then runs more than 5% slower than all int8 (not with --target-cosine)')
     .option('--no-timing', 'in verification, skip timing float against quantized (10 interleaved runs at most, 20 s of runs at most, 2 threads)')
     .option('--report <file>', 'write an HTML report: sizes, fidelity, per-layer SQNR and the --exclude that fixes the worst layers, nodes left in float, latency')

@@ -153,7 +153,8 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   // onnxruntime 1.30 can fail to load a fused model: in silero VAD it cannot fuse the residual Adds
   // inside If branches into QLinearAdd. Keep the node it names in float with float inputs — and at
   // the first failure inside a subgraph, every Add and Mul in subgraphs — and try again (at most 3 times).
-  for (let retry = 0; cli.verify && options.mode === 'int8' && retry < 3; retry++) {
+  // Done with --no-verify too: it costs one model load, and an int8 file onnxruntime cannot load is not a result.
+  for (let retry = 0; options.mode === 'int8' && retry < 3; retry++) {
     const node = await fusionFailure(attempt.written.path);
     if (!node) break;
     const inSubgraphs = binaryOpsInSubgraphs(float);
@@ -163,6 +164,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
     attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search))!;
   }
   const { loaded, result, written, target, speedChoice } = attempt;
+  if (!cli.verify && options.mode === 'int8') await requireLoads(written);
 
   let verify: VerifyReport | undefined;
   /** The verification's side-by-side timings, which the report shows rather than timing again. */
@@ -318,6 +320,16 @@ async function fusionFailure(modelPath: string): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     return /two nodes with same node name \((.+?)\)/.exec((error as Error).message)?.[1];
+  }
+}
+
+/** Without verification, still refuse an int8 output onnxruntime cannot load: removed, and the command fails. */
+async function requireLoads(written: WrittenModel): Promise<void> {
+  try {
+    await (await createNodeRunner(written.path)).dispose();
+  } catch (error) {
+    removeOutputs(written);
+    throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${(error as Error).message}`, { code: 'output-does-not-load', cause: error });
   }
 }
 
