@@ -98,9 +98,10 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
   try {
     await quantizeWithOptions(path, cli);
   } catch (error) {
-    // Calibration or verification on generated inputs: say which shapes were made up.
+    // onnxruntime failed in calibration or verification on generated inputs: say which shapes were made up.
     const generated = cli.calib === 'random' || (cli.verify !== false && (cli.data ?? cli.calib ?? 'random') === 'random');
-    throw generated ? withGeneratedInputsHint(error, readModelFile(path).model, parseDims(cli.dim)) : error;
+    if (generated && error instanceof LowbitError && error.code === 'runtime-failed') throw withGeneratedInputsHint(error, readModelFile(path).model, parseDims(cli.dim));
+    throw error;
   }
 }
 
