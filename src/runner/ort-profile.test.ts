@@ -27,6 +27,11 @@ describe('profileNodeTimesSideBySide', () => {
     }
   });
 
+  it('fails with a clear error when onnxruntime cannot run the models on the inputs given', async () => {
+    const feeds = { x: { dtype: DataType.FLOAT, dims: [3, 5], data: randomFloats(15, 4, 1) } };
+    await expect(profileNodeTimesSideBySide([matmulSoftmax('a')], feeds)).rejects.toThrow(/onnxruntime failed to run the model to profile it: .*x/);
+  });
+
   it('fails with a clear error when onnxruntime cannot load one of the models', async () => {
     const feeds = { x: { dtype: DataType.FLOAT, dims: [64, 64], data: randomFloats(64 * 64, 4, 1) } };
     await expect(profileNodeTimesSideBySide([matmulSoftmax('a'), new Uint8Array([1, 2, 3])], feeds)).rejects.toThrow(/onnxruntime cannot load the model to profile it/);

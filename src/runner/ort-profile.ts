@@ -50,7 +50,13 @@ export async function profileNodeTimesSideBySide(models: readonly Uint8Array[], 
     }
     const ortFeeds = toOrtFeeds(ort as unknown as OrtModule, feeds) as Record<string, ort.Tensor>;
     const runAll = async () => {
-      for (const session of sessions) await session.run(ortFeeds);
+      for (const session of sessions) {
+        try {
+          await session.run(ortFeeds);
+        } catch (error) {
+          throw new LowbitError(`onnxruntime failed to run the model to profile it: ${errorMessage(error)}`, { code: 'runtime-failed', cause: error });
+        }
+      }
     };
     for (let i = 0; i < warmup; i++) await runAll();
     // A small model's nodes take microseconds, where the profiler's resolution and a neighbour's

@@ -115,7 +115,7 @@ export interface SpeedChoiceOptions {
   profile: ProfileModels;
   /** The quantized model's latency over the float model's, whole model, runs interleaved. */
   latencyRatio: (quantized: Model) => Promise<number>;
-  /** Rounds of profile → keep float → quantize again (default 4; it settles in two on PaddleOCR det). */
+  /** Rounds of profile → keep float → quantize again (default 4; PaddleOCR det settles in three or four). */
   maxRounds?: number;
   onProgress?: (line: string) => void;
 }
@@ -132,8 +132,8 @@ export interface SpeedChoiceResult {
 /**
  * Static int8 where it is faster: quantize everything, profile the int8 and the float model in
  * onnxruntime on this machine, and keep in float each Conv whose int8 kernel plus the Q/DQ it alone
- * needs is not clearly (INT8_MARGIN) faster than its float kernel; quantize again and repeat (a Conv whose neighbours went
- * float now pays for its own Q/DQ). Per-node profiles miss what a mix costs in layout changes, so
+ * needs is not clearly (INT8_MARGIN) faster than its float kernel; quantize again and repeat (a Conv
+ * whose neighbours went float now pays for its own Q/DQ). Per-node profiles miss what a mix costs in layout changes, so
  * the whole model decides at the end: the mix is dropped if it runs clearly slower than all-int8.
  * On PaddleOCR det (AVX2, no VNNI) its depthwise and stem Convs run slower in int8, and every
  * backbone Conv sits between hardswishes that run in float; keeping those in float is both faster
