@@ -153,19 +153,24 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   if (!attempt) return;
   // onnxruntime 1.30 can fail to load a fused model: in silero VAD it cannot fuse the residual Adds
   // inside If branches into QLinearAdd. Keep the node it names in float with float inputs — and at
-  // the first failure inside a subgraph, every Add and Mul in subgraphs — and try again (at most 3 times).
-  // Done with --no-verify too: it costs one model load, and an int8 file onnxruntime cannot load is not a result.
-  for (let retry = 0; options.mode === 'int8' && retry < 3; retry++) {
-    const node = await fusionFailure(attempt.written.path);
-    if (!node) break;
-    const inSubgraphs = binaryOpsInSubgraphs(float);
-    const widen = inSubgraphs.includes(node) && !(options.isolate ?? []).includes(inSubgraphs[0]!);
-    say(`onnxruntime cannot load the fused model at node '${node}'; keeping ${widen ? 'the Adds and Muls inside subgraphs' : 'it'} in float and quantizing again`);
-    options.isolate = [...new Set([...(options.isolate ?? []), ...(widen ? inSubgraphs : [node])])];
-    attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search))!;
+  // the first failure inside a subgraph, every Add and Mul in subgraphs — and try again (at most 3
+  // times). Done with --no-verify too: it costs one model load, and an int8 file onnxruntime cannot
+  // load is not a result.
+  if (options.mode === 'int8') {
+    let failure = await loadFailure(attempt.written.path);
+    for (let retry = 0; failure && retry < 3; retry++) {
+      const node = /two nodes with same node name \((.+?)\)/.exec(failure.message)?.[1];
+      if (!node) break;
+      const inSubgraphs = binaryOpsInSubgraphs(float);
+      const widen = inSubgraphs.includes(node) && !(options.isolate ?? []).includes(inSubgraphs[0]!);
+      say(`onnxruntime cannot load the fused model at node '${node}'; keeping ${widen ? 'the Adds and Muls inside subgraphs' : 'it'} in float and quantizing again`);
+      options.isolate = [...new Set([...(options.isolate ?? []), ...(widen ? inSubgraphs : [node])])];
+      attempt = (await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search))!;
+      failure = await loadFailure(attempt.written.path);
+    }
+    if (failure) refuseOutput(attempt.written, failure);
   }
   const { loaded, result, written, target, speedChoice } = attempt;
-  if (!cli.verify && options.mode === 'int8') await requireLoads(written);
 
   let verify: VerifyReport | undefined;
   /** The verification's side-by-side timings, which the report shows rather than timing again. */
@@ -314,24 +319,20 @@ function binaryOpsInSubgraphs(model: Model): string[] {
   return names;
 }
 
-/** The node onnxruntime names when a fusion leaves it with a duplicate node name, if that is why loading fails. */
-async function fusionFailure(modelPath: string): Promise<string | undefined> {
+/** Why onnxruntime cannot load the model, or undefined when it loads. */
+async function loadFailure(modelPath: string): Promise<Error | undefined> {
   try {
     await (await createNodeRunner(modelPath)).dispose();
     return undefined;
   } catch (error) {
-    return /two nodes with same node name \((.+?)\)/.exec((error as Error).message)?.[1];
+    return error as Error;
   }
 }
 
-/** Without verification, still refuse an int8 output onnxruntime cannot load: removed, and the command fails. */
-async function requireLoads(written: WrittenModel): Promise<void> {
-  try {
-    await (await createNodeRunner(written.path)).dispose();
-  } catch (error) {
-    removeOutputs(written);
-    throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${(error as Error).message}`, { code: 'output-does-not-load', cause: error });
-  }
+/** A quantized model onnxruntime cannot load is not a result: remove it and fail. */
+function refuseOutput(written: WrittenModel, error: Error): never {
+  removeOutputs(written);
+  throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${error.message}`, { code: 'output-does-not-load', cause: error });
 }
 
 /** `--labels` (with `--data`): top-1 of the float and the quantized model beside the fidelity figures. */
@@ -350,8 +351,7 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
     candidate = await createNodeRunner(written.path);
   } catch (error) {
     await reference.dispose();
-    removeOutputs(written);
-    throw new LowbitError(`the quantized model does not load in onnxruntime, so it was removed: ${(error as Error).message}`, { code: 'output-does-not-load', cause: error });
+    refuseOutput(written, error as Error);
   }
   try {
     return await verifyRunners(reference, candidate, source, progress, labels);

@@ -39,15 +39,23 @@ export function generateInputs(model: Model, options: GenerateOptions = {}): Fee
 }
 
 export function resolveDims(input: Value, dims: Record<string, number> = {}): number[] {
+  return resolveDimsTelling(input, dims).sizes;
+}
+
+/** resolveDims, and whether some size was made up (a symbolic or unknown dim nobody gave: 1). */
+function resolveDimsTelling(input: Value, dims: Record<string, number>): { sizes: number[]; madeUp: boolean } {
   const type = input.type;
   if (!isTensorType(type) || !type.shape) throw new UsageError(`input '${input.name}' has no declared shape; give its dims with --dim`, { code: 'unknown-shape' });
-  return type.shape.map((d, axis) => {
+  let madeUp = false;
+  const sizes = type.shape.map((d, axis) => {
     const byAxis = dims[`${input.name}:${axis}`];
     if (byAxis !== undefined) return byAxis;
     if (typeof d === 'number' && d >= 0) return d;
     if (typeof d === 'string' && dims[d] !== undefined) return dims[d]!;
+    madeUp = true;
     return 1;
   });
+  return { sizes, madeUp };
 }
 
 function generateOne(input: Value, options: GenerateOptions, rand: () => number): HostTensor {
@@ -123,11 +131,9 @@ export function withGeneratedInputsHint(error: unknown, model: Model, dims: Reco
   let madeUp = false;
   for (const input of model.graph.inputs) {
     if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
-    const sizes = resolveDims(input, dims);
-    input.type.shape.forEach((d, axis) => {
-      if (!(typeof d === 'number' && d >= 0) && dims[`${input.name}:${axis}`] === undefined && !(typeof d === 'string' && dims[d] !== undefined)) madeUp = true;
-    });
-    shapes.push(`${input.name} [${sizes.join(', ')}]`);
+    const resolved = resolveDimsTelling(input, dims);
+    madeUp ||= resolved.madeUp;
+    shapes.push(`${input.name} [${resolved.sizes.join(', ')}]`);
   }
   const advice = madeUp ? 'symbolic dims not given with --dim were set to 1: give real sizes with --dim NAME=SIZE (e.g. batch=1,sequence=128), or real data' : 'give real data';
   return new LowbitError(`${error.message}\n  the inputs were generated (${shapes.join(', ')}); ${advice}`, { code: error.code, cause: error });

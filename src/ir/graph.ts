@@ -129,8 +129,13 @@ export class Graph {
  * Drop each of these values that is an initializer nothing reads any more: the float weight a fold
  * or a quantizer replaced. Left behind, it would be written out and count in the model's size.
  */
-export function removeUnreadInitializers(values: Iterable<Value | null | undefined>): void {
+export function removeUnreadInitializers(values: Iterable<Value | null | undefined>): Value[] {
+  const removed: Value[] = [];
   for (const v of values) {
-    if (v?.initializer && v.uses().length === 0 && !v.isGraphOutput() && !v.isGraphInput() && v.graph?.initializers.get(v.name) === v) v.graph.removeInitializer(v);
+    if (v?.initializer && v.uses().length === 0 && !v.isGraphOutput() && !v.isGraphInput() && v.graph?.initializers.get(v.name) === v) {
+      v.graph.removeInitializer(v);
+      removed.push(v);
+    }
   }
+  return removed;
 }

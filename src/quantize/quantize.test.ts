@@ -283,6 +283,15 @@ describe('embedding tables', () => {
         expect(Math.abs(out[r * 8 + d]! - float[row * 8 + d]!)).toBeLessThanOrEqual(scales[row]! / 2 + 1e-7);
       }
     });
+    // A table two Gathers read is quantized once, with one column of row scales.
+    const b = new GraphBuilder(13);
+    const table = b.initializer('table', float32Tensor([50, 8], randomFloats(400, 3)));
+    b.output(b.op('Gather', [table, b.input('a', DataType.INT64, [1, 5])]), DataType.FLOAT, [1, 5, 8]);
+    b.output(b.op('Gather', [table, b.input('b', DataType.INT64, [1, 5])]), DataType.FLOAT, [1, 5, 8]);
+    const shared = await quantize(b.model, { mode: 'dynamic' });
+    expect(shared.quantized).toBe(2);
+    expect([...b.model.graph.initializers.keys()].sort()).toEqual(['table_quantized', 'table_row_scales']);
+    expect(shared.weightBytes).toEqual({ before: 50 * 8 * 4, after: 50 * 8 + 50 * 4 });
     const perTensor = build();
     await quantize(perTensor, { mode: 'weights-int8', gather: true, perTensor: true });
     expect(ops(perTensor)).toEqual(['Gather', 'DequantizeLinear']);

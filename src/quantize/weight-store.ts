@@ -36,6 +36,7 @@ export interface QuantizedWeightValues {
 export class WeightStore {
   private readonly quantized = new Map<string, QuantizedWeightValues>();
   private readonly dequantized = new Map<string, Value>();
+  private readonly columns = new Map<QuantizedWeightValues, Value>();
   private readonly ids = new WeakMap<Value, number>();
   /** Weights rounded otherwise than to nearest (GPTQ), on the grid quantizeWeight picks. */
   private readonly rounded = new Map<Value, QuantizedWeight>();
@@ -115,16 +116,30 @@ export class WeightStore {
   }
 
   /**
-   * Remove the float weights nothing reads any more, and the parts of a quantized form a rewrite
-   * did not use: a per-row Gather table reads its scales as a [V, 1] column of its own, so the
-   * store's scale and zero-point vectors (V values each) would be written out unread and make
-   * onnxruntime warn about them at every load.
+   * A per-row quantized table's scales as a [V, 1] column, made once per table: the form a Gather
+   * of rows multiplies by (rules/gather-quantized.ts), which reads it in place of the store's
+   * scale and zero-point vectors.
+   */
+  rowScales(entry: QuantizedWeightValues): Value {
+    const existing = this.columns.get(entry);
+    if (existing) return existing;
+    const rows = entry.weight.scales.length;
+    const column = entry.q.graph!.addInitializer(this.model.freshName(`${entry.q.name.replace(/_quantized$/, '')}_row_scales`), DenseTensor.fromTyped(DataType.FLOAT, [rows, 1], entry.weight.scales));
+    this.bytesAfter += entry.weight.scales.byteLength;
+    this.columns.set(entry, column);
+    return column;
+  }
+
+  /**
+   * Remove the float weights nothing reads any more, and the parts of a quantized form no rewrite
+   * used (a per-row table's scale and zero-point vectors, read as rowScales instead): written out
+   * unread, they would count in the size and make onnxruntime warn at every load.
    */
   removeReplaced(): void {
     removeUnreadInitializers(this.replaced);
-    const unread = [...this.quantized.values()].flatMap((e) => [e.q, e.scale, e.zeroPoint]).filter((v) => v.uses().length === 0 && !v.isGraphOutput());
-    for (const v of unread) this.bytesAfter -= v.initializer?.byteLength ?? 0;
-    removeUnreadInitializers(unread);
+    const parts = [...this.quantized.values()].flatMap((e) => [e.q, e.scale, e.zeroPoint]);
+    const bytes = new Map(parts.map((v) => [v, v.initializer?.byteLength ?? 0]));
+    for (const v of removeUnreadInitializers(parts)) this.bytesAfter -= bytes.get(v)!;
   }
 
   private idOf(v: Value): number {

@@ -2,7 +2,6 @@ import { attr } from '../ir/attribute.js';
 import { DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { Node } from '../ir/node.js';
-import { DenseTensor } from '../ir/tensor/dense.js';
 import type { Value } from '../ir/value.js';
 import { constantWeight } from '../inspect/weights.js';
 import type { WeightStore } from '../quantize/weight-store.js';
@@ -50,10 +49,7 @@ export const gatherQuantizedRule: Rule<GatherContext> = {
     const rows = add('Gather', [q.q, ids]);
     let last: Node;
     if (perRow) {
-      const [v] = site.tensor.dims as [number];
-      const column = graph.addInitializer(ctx.model.freshName(`${table.name}_row_scales`), DenseTensor.fromTyped(DataType.FLOAT, [v, 1], q.weight.scales));
-      // The store's own scale and zero-point vectors go unread in this form (removed at the end).
-      ctx.store.bytesAfter += q.weight.scales.byteLength;
+      const column = ctx.store.rowScales(q);
       const floats = add('Cast', [rows], { to: attr.int(DataType.FLOAT) });
       const scales = add('Gather', [column, ids]);
       last = new Node({ opType: 'Mul', name: name('Mul'), inputs: [floats, scales], outputs: [out] });

@@ -106,7 +106,7 @@ export const MIX_TOLERANCE = 0.05;
 export const INT8_MARGIN = 0.1;
 
 /** Whether a Conv stays float: its int8 kernel plus the Q/DQ it alone needs is not clearly faster than float. */
-export function notClearlyFaster(c: ConvCost): boolean {
+function notClearlyFaster(c: ConvCost): boolean {
   return c.int8Ms + c.qdqMs > c.floatMs * (1 - INT8_MARGIN);
 }
 
