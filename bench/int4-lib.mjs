@@ -35,6 +35,8 @@ export async function bitsPerByte(model, heldout, options = {}) {
  * from an earlier call's `logProbs`), the mean KL divergence KL(reference ‖ model) in bits per
  * prediction: how far the model's whole predicted distribution moved, which unlike bits per byte
  * cannot come out lower by luck. `keep: true` returns this model's log2-probabilities.
+ * `perWindow` holds each window's mean bits per prediction: the held-out windows are the unit the
+ * text was sampled in, so differences between models are judged against their spread over windows.
  */
 export async function heldoutScores(model, heldout, { windows = heldout.rows, batch = 32, threads = 2, reference, keep = false } = {}) {
   const runner = await createNodeRunner(model, { threads });
@@ -43,6 +45,7 @@ export async function heldoutScores(model, heldout, { windows = heldout.rows, ba
   let count = 0;
   let kl = 0;
   let logProbs;
+  const perWindow = new Float64Array(windows);
   try {
     for (let w0 = 0; w0 < windows; w0 += batch) {
       const b = Math.min(batch, windows - w0);
@@ -61,7 +64,9 @@ export async function heldoutScores(model, heldout, { windows = heldout.rows, ba
           for (let v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] - max);
           const target = Number(heldout.data[(w0 + i) * heldout.cols + t + 1]);
           const logSum = Math.log(sum) + max;
-          total += (logSum - logits[at + target]) / Math.LN2;
+          const bits = (logSum - logits[at + target]) / Math.LN2;
+          total += bits;
+          perWindow[w0 + i] += bits / ctx;
           const p = ((w0 + i) * ctx + t) * vocab;
           for (let v = 0; v < vocab; v++) {
             const lp = (logits[at + v] - logSum) / Math.LN2;
@@ -75,7 +80,7 @@ export async function heldoutScores(model, heldout, { windows = heldout.rows, ba
   } finally {
     await runner.dispose();
   }
-  return { bpb: total / count, kl: reference ? kl / count : undefined, logProbs };
+  return { bpb: total / count, kl: reference ? kl / count : undefined, logProbs, perWindow };
 }
 
 /** calib.npy ([128, 128] int64) as a SampleSource of [1, 128] windows, in file order. */

@@ -9,7 +9,10 @@
 //   gptq: (bpb_gptq − bpb_fp32) ≤ 0.6 × (bpb_rtn − bpb_fp32)          (cuts rtn's increase by ≥ 40%)
 //   hqq:  error_hqq < error_rtn and bpb_hqq − bpb_rtn ≤ 0.1 × (bpb_rtn − bpb_fp32)
 // Everything is deterministic (no seeds: rtn, hqq and gptq have no randomness), so the figures
-// repeat exactly from run to run.
+// repeat exactly from run to run. What is not fixed is the held-out text: another 256 windows would
+// give other increases. So every increase and every bar's margin also gets a 95% interval over the
+// windows (mean ± 1.96 standard errors of the per-window differences, paired: each window is scored
+// by every model), which says whether the text decides the bar or chance does.
 //   node bench/int4-tinylm.mjs [--blocks 32,128] [--methods rtn,hqq,gptq]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,8 +44,8 @@ console.log(`Held-out: ${heldout.rows} windows × ${heldout.cols - 1} prediction
 // figures measure the weights' quantization alone; `--accuracy-level 4`, the CLI's default, adds
 // about 1% KL (see the latency benchmark).
 const ACCURACY_LEVEL = 0;
-const { bpb: base, logProbs: reference } = await heldoutScores(fp32, heldout, { keep: true });
-const rows = [['fp32', '–', '–', base.toFixed(6), '0', '0', '–', '1', '–']];
+const { bpb: base, logProbs: reference, perWindow: basePerWindow } = await heldoutScores(fp32, heldout, { keep: true });
+const rows = [['fp32', '–', '–', base.toFixed(6), '0', '–', '0', '–', '1', '–']];
 const results = [];
 for (const blockSize of blocks) {
   for (const symmetric of [true, false]) {
@@ -54,15 +57,16 @@ for (const blockSize of blocks) {
       const seconds = (performance.now() - t0) / 1000;
       const bytes = encodeModel(model);
       const error = reconstruction(model, floatWeights);
-      const { bpb, kl } = await heldoutScores(bytes, heldout, { reference });
-      const r = { blockSize, symmetric, method, bpb, kl, increase: bpb - base, error, seconds, ratio: result.weightBytes.after / result.weightBytes.before };
+      const { bpb, kl, perWindow } = await heldoutScores(bytes, heldout, { reference });
+      const r = { blockSize, symmetric, method, bpb, kl, increase: bpb - base, perWindow, error, seconds, ratio: result.weightBytes.after / result.weightBytes.before };
       results.push(r);
-      rows.push([method, String(blockSize), symmetric ? 'sym' : 'asym', bpb.toFixed(6), r.increase.toFixed(6), kl.toFixed(6), error.toExponential(6), r.ratio.toFixed(4), seconds.toFixed(2)]);
+      const spread = interval(perWindow.map((v, w) => v - basePerWindow[w]));
+      rows.push([method, String(blockSize), symmetric ? 'sym' : 'asym', bpb.toFixed(6), r.increase.toFixed(6), `±${spread.half.toFixed(6)}`, kl.toFixed(6), error.toExponential(6), r.ratio.toFixed(4), seconds.toFixed(2)]);
       process.stderr.write(`${method} b${blockSize} ${symmetric ? 'sym' : 'asym'}: ${bpb.toFixed(6)} (${seconds.toFixed(1)} s)\n`);
     }
   }
 }
-console.log(table(['method', 'block', 'zero points', 'bits per byte', 'increase over fp32', 'KL(fp32 ‖ int4), bits', 'weight error Σ(w−ŵ)²/Σw²', 'MatMul weights vs fp32', 'quantize s'], rows));
+console.log(table(['method', 'block', 'zero points', 'bits per byte', 'increase over fp32', '95% interval (windows)', 'KL(fp32 ‖ int4), bits', 'weight error Σ(w−ŵ)²/Σw²', 'MatMul weights vs fp32', 'quantize s'], rows));
 
 const bars = [];
 for (const blockSize of blocks) {
@@ -71,20 +75,41 @@ for (const blockSize of blocks) {
     const rtn = get('rtn');
     if (!rtn) continue;
     const setting = `${blockSize}, ${symmetric ? 'sym' : 'asym'}`;
+    // A bar's margin per window: how far below the bar the window's figures are (met when the
+    // mean margin ≥ 0). Its mean is exactly the margin of the whole held-out set.
+    const margin = (fn) => interval(basePerWindow.map((f, w) => fn(f, w)));
     const gptq = get('gptq');
     if (gptq) {
       const cut = 1 - gptq.increase / rtn.increase;
-      bars.push([setting, 'gptq cuts rtn\'s increase by ≥ 40%', `${(cut * 100).toFixed(2)}% (${gptq.increase.toFixed(6)} vs ${rtn.increase.toFixed(6)})`, cut >= 0.4 ? 'yes' : 'NO']);
+      const m = margin((f, w) => 0.6 * (rtn.perWindow[w] - f) - (gptq.perWindow[w] - f));
+      bars.push([setting, 'gptq cuts rtn\'s increase by ≥ 40%', `${(cut * 100).toFixed(2)}% (${gptq.increase.toFixed(6)} vs ${rtn.increase.toFixed(6)})`, cut >= 0.4 ? 'yes' : 'NO', ...decided(m)]);
     }
     const hqq = get('hqq');
     if (hqq) {
-      bars.push([setting, 'hqq: lower weight error than rtn', `${hqq.error.toExponential(6)} vs ${rtn.error.toExponential(6)}`, hqq.error < rtn.error ? 'yes' : 'NO']);
+      bars.push([setting, 'hqq: lower weight error than rtn', `${hqq.error.toExponential(6)} vs ${rtn.error.toExponential(6)}`, hqq.error < rtn.error ? 'yes' : 'NO', '–', 'yes (no sampling)']);
       const over = (hqq.bpb - rtn.bpb) / rtn.increase;
-      bars.push([setting, 'hqq: bpb − rtn\'s ≤ 10% of rtn\'s increase', `${(over * 100).toFixed(2)}% (${(hqq.bpb - rtn.bpb).toFixed(6)})`, over <= 0.1 ? 'yes' : 'NO']);
+      const m = margin((f, w) => 0.1 * (rtn.perWindow[w] - f) - (hqq.perWindow[w] - rtn.perWindow[w]));
+      bars.push([setting, 'hqq: bpb − rtn\'s ≤ 10% of rtn\'s increase', `${(over * 100).toFixed(2)}% (${(hqq.bpb - rtn.bpb).toFixed(6)})`, over <= 0.1 ? 'yes' : 'NO', ...decided(m)]);
     }
   }
 }
-console.log('\n' + table(['block, zero points', 'bar', 'measured', 'met'], bars));
+console.log('\n' + table(['block, zero points', 'bar', 'measured', 'met', 'margin to the bar, bits (95% interval over windows)', 'decided beyond chance'], bars));
+
+/** Mean and 95% half-width (1.96 standard errors) of per-window values. */
+function interval(values) {
+  const n = values.length;
+  let mean = 0;
+  for (const v of values) mean += v / n;
+  let variance = 0;
+  for (const v of values) variance += (v - mean) ** 2 / (n - 1);
+  return { mean, half: 1.96 * Math.sqrt(variance / n) };
+}
+
+/** A margin's interval as table cells: the interval, and whether it excludes 0. */
+function decided({ mean, half }) {
+  const text = `${mean.toFixed(6)} ±${half.toFixed(6)}`;
+  return [text, Math.abs(mean) > half ? 'yes' : 'no (within the windows\' spread)'];
+}
 
 /** name → float32 values of every MatMul weight [K, N] of the float model. */
 function matMulWeights(model) {

@@ -70,6 +70,18 @@ describe('lowbit inspect', () => {
     expect(s.externalData.used).toBe(false);
     expect(s.quantizable.weightOps).toEqual({ Conv: 1, MatMul: 1 });
     expect(s.quantizable.int4MatMuls).toBe(1);
+    expect(s.metadata).toEqual({});
+  });
+
+  it('shows the provenance lowbit records in a quantized model', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const out = join(dir, 'q.onnx');
+    expect(lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--no-verify']).code).toBe(0);
+    const s = JSON.parse(lowbit(['inspect', out, '--json']).stdout);
+    expect(s.metadata['lowbit.mode']).toBe('weights-int8');
+    expect(JSON.parse(s.metadata['lowbit.options'])).toMatchObject({ mode: 'weights-int8' });
+    expect(lowbit(['inspect', out]).stdout).toContain('metadata lowbit.mode: weights-int8');
   });
 
   it('prints a readable summary', () => {
@@ -137,5 +149,103 @@ describe('bad usage and bad input', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('refusing to overwrite the input model');
     expect(readFileSync(model).equals(before)).toBe(true);
+  });
+});
+
+describe('options checked before the work starts', () => {
+  const noStack = (r: { stderr: string }) => expect(r.stderr).not.toMatch(/\n\s+at /);
+
+  it('refuses output paths that cannot be written as files, naming the flag, and writes nothing', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const cases: [string[], string][] = [
+      [['quantize', model, '-o', dir, '--mode', 'weights-int8'], `${dir}: is a folder; -o takes a file path`],
+      [['quantize', model, '-o', '', '--mode', 'weights-int8'], '-o: the output path is empty'],
+      [['quantize', model, '-o', join(dir, 'no', 'out.onnx'), '--mode', 'weights-int8'], `the folder ${join(dir, 'no')} does not exist`],
+      [['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'weights-int8', '--report', join(dir, 'none', 'r.html')], `${join(dir, 'none', 'r.html')}: cannot write there: the folder ${join(dir, 'none')} does not exist`],
+      [['convert', model, '-o', dir], `${dir}: is a folder; -o takes a file path`],
+      [['eval', model, '--reference', model, '--data', 'random', '--report', dir], `${dir}: is a folder; --report takes a file path`],
+      [['demo', '--out', model], `${model}: is a file; --out takes a folder`],
+    ];
+    for (const [args, message] of cases) {
+      const r = lowbit(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain(message);
+      noStack(r);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['small.onnx']);
+  });
+
+  it('refuses --exclude names, --dim names and --fp16-block op types the model does not have', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const out = join(dir, 'q.onnx');
+    const cases: [string[], string][] = [
+      [['quantize', model, '-o', out, '--mode', 'weights-int8', '--exclude', 'conv,NoSuchNode'], "--exclude: 'conv', 'NoSuchNode' match no node name or op type of this model (case-sensitive; its op types: Conv, Flatten, MatMul, Relu)"],
+      [['quantize', model, '-o', out, '--mode', 'fp16', '--fp16-block', 'Resize'], "--fp16-block: 'Resize' matches no op type of this model"],
+      [['quantize', model, '-o', out, '--mode', 'weights-int8', '--dim', 'batch_size=2'], `--dim: 'batch_size' sets nothing in ${model}: its symbolic dims are 'batch'`],
+      [['bench', model, '--dim', 'x:7=2'], "--dim: 'x:7' sets nothing"],
+    ];
+    for (const [args, message] of cases) {
+      const r = lowbit(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(message);
+      noStack(r);
+    }
+    expect(readdirSync(dir)).not.toContain('q.onnx');
+    // Known names pass, and generated inputs with a symbolic dim left at 1 get a note.
+    const ok = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--exclude', 'MatMul', '--no-timing']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('note: generated inputs have symbolic dims set to 1 (x [1, 3, 16, 16])');
+    expect(ok.stdout).toContain("excluded by --exclude MatMul");
+    const given = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--dim', 'batch=2', '--no-timing']);
+    expect(given.code).toBe(0);
+    expect(given.stderr).not.toContain('symbolic dims set to 1');
+  });
+
+  it('with --json, a failure is one JSON object on stdout too', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const r = lowbit(['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int5', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'bad-mode', message: "unknown mode 'int5': choose one of weights-int8, dynamic, fp16, int8, int4" } });
+    const missing = lowbit(['inspect', join(dir, 'none.onnx'), '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error.message).toContain('none.onnx');
+  });
+
+  it('refuses fp16 on a model whose activations are already int8, and allows it on weight-only int8', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const int8 = join(dir, 'int8.onnx');
+    const weights = join(dir, 'w8.onnx');
+    expect(lowbit(['quantize', model, '-o', int8, '--mode', 'int8', '--calib', 'random', '--samples', '2', '--no-verify']).code).toBe(0);
+    expect(lowbit(['quantize', model, '-o', weights, '--mode', 'weights-int8', '--no-verify']).code).toBe(0);
+    const refused = lowbit(['quantize', int8, '-o', join(dir, 'f16.onnx'), '--mode', 'fp16', '--no-verify']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the model is already quantized \(QuantizeLinear ×\d+/);
+    expect(lowbit(['quantize', weights, '-o', join(dir, 'w8f16.onnx'), '--mode', 'fp16', '--no-timing']).code).toBe(0);
+  });
+
+  it('refuses flags the mode does not read, an unknown mode and --percentile without its method', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const out = join(dir, 'q.onnx');
+    const cases: [string[], string][] = [
+      [['--mode', 'int5'], "unknown mode 'int5': choose one of weights-int8, dynamic, fp16, int8, int4"],
+      [['--mode', 'weights-int8', '--calib-method', 'entropy'], '--calib-method is for --mode int8, not weights-int8'],
+      [['--mode', 'weights-int8', '--keep-io-types', 'false', '--block-size', '64'], '--keep-io-types is for --mode fp16; --block-size is for --mode int4, not weights-int8'],
+      [['--mode', 'fp16', '--activations', 'int8'], '--activations is for --mode int8, not fp16'],
+      [['--mode', 'int8', '--calib', 'random', '--percentile', '99'], '--percentile sets the percentile of --calib-method percentile; the method here is minmax (the default)'],
+      [['--mode', 'int4', '--int4-format', 'qdq', '--gather-bits', '8'], '--gather-bits writes com.microsoft GatherBlockQuantized'],
+      [['--mode', 'int4', '--block-size', '1024'], '--block-size must be 16, 32, 64, 128 or 256'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = lowbit(['quantize', model, '-o', out, ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr, flags.join(' ')).toContain(message);
+      noStack(r);
+    }
+    expect(readdirSync(dir)).not.toContain('q.onnx');
   });
 });

@@ -87,7 +87,7 @@ describe('lowbit eval', () => {
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['models', 'perLayer', 'reference', 'samples', 'source']);
     expect(out.reference).toEqual({ path: floatCnn });
-    expect(Object.keys(out.models[0].fidelity[0]).sort()).toEqual(['cosine', 'maxAbsError', 'meanAbsError', 'name', 'nonFinite', 'sqnrDb', 'top1Agreement']);
+    expect(Object.keys(out.models[0].fidelity[0]).sort()).toEqual(['cosine', 'maxAbsError', 'meanAbsError', 'name', 'nonFinite', 'referenceNonFinite', 'sqnrDb', 'top1Agreement']);
     expect(out.models[0].fidelity[0].sqnrDb).toBeGreaterThan(25);
     const p = out.perLayer[0];
     expect(p).toMatchObject({ model: quantizedCnn, reference: floatCnn, samples: 2, compared: 9, groups: 1 });
@@ -219,7 +219,8 @@ describe('eval and bench on bad input', () => {
       [['eval', classifier, classifier, '--reference', classifier, '--data', 'random', '--report', join(dir, 'r.html')], '--report describes one quantized model'],
       [['bench', classifier, '--runs', '0'], '--runs must be a whole number of at least 1'],
       [['bench', classifier, '--warmup', 'x'], '--warmup must be a whole number'],
-      [['eval', classifier, '--data', join(dir, 'no-such-folder')], 'is not a folder'],
+      [['eval', classifier, '--reference', classifier, '--data', join(dir, 'no-such-folder')], 'no-such-folder\' does not exist'],
+      [['eval', classifier, '--data', 'random'], 'nothing to measure: give --labels'],
     ];
     for (const [args, message] of cases) {
       const r = lowbit(args);

@@ -39,7 +39,13 @@ export async function calibrate(
   inferTypes(copy);
   const { targets, skipped } = resolveTargets(copy, tensorNames);
   const observers = new Map<string, Observer>(targets.map((t) => [t.name, createObserver(options.method, options)]));
-  const observe = (name: string, values: Float32Array) => observers.get(name)!.observe(values);
+  // Elements seen per tensor, finite or not: a tensor with none was never computed (an If branch
+  // the samples did not take), which calls for other advice than one that was only NaN.
+  const elements = new Map<string, number>();
+  const observe = (name: string, values: Float32Array) => {
+    elements.set(name, (elements.get(name) ?? 0) + values.length);
+    observers.get(name)!.observe(values);
+  };
 
   for (const t of targets) if (t.kind === 'constant') observe(t.name, toFloat32(t.value.constTensor()!));
   const inputs = targets.filter((t) => t.kind === 'input');
@@ -85,7 +91,7 @@ export async function calibrate(
   for (const target of [...targets.filter((t) => t.kind !== 'output'), ...outputs]) {
     const range = observers.get(target.name)!.range();
     if (range) ranges.set(target.name, range);
-    else skipped.push(noValues(target.name));
+    else skipped.push(noValues(target.name, elements.get(target.name) ?? 0));
   }
   timings.ranges = performance.now() - t;
   timings.total = performance.now() - begin;
@@ -105,6 +111,10 @@ function requireFeed(feeds: Feeds, name: string) {
   return fed;
 }
 
-function noValues(name: string): Diagnostic {
-  return { code: 'calib-no-values', severity: 'warning', value: name, reason: 'no finite value was seen on the calibration samples' };
+function noValues(name: string, elements: number): Diagnostic {
+  const reason =
+    elements === 0
+      ? 'no value was computed for it on the calibration samples (it is empty, or inside an If branch they did not take): give samples that reach it'
+      : `its ${elements} value(s) on the calibration samples were all NaN or infinite`;
+  return { code: 'calib-no-values', severity: 'warning', value: name, reason };
 }

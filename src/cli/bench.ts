@@ -5,7 +5,8 @@ import type { Runner } from '../runner/runner.js';
 import { dtypeName } from '../ir/dtype.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { feedsLabel } from '../data/samples.js';
-import { generateInputs, withGeneratedInputsHint } from '../eval/inputs.js';
+import { checkDimNames, generateInputs, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
+import { UsageError } from '../errors.js';
 import { benchRunners, DEFAULT_RUNS, DEFAULT_WARMUP, type BenchResult, type BenchTarget } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
 import { parseDims } from './args.js';
@@ -34,7 +35,10 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   const quiet = cli.json === true && !process.stderr.isTTY;
 
   const first = readModelFile(models[0]!).model;
+  checkDimNames(first, dims, models[0]!);
   const feeds = cli.data ? await firstSample(openSource(cli.data, first, { dims, preprocess, limit: 1 })) : generateInputs(first, { dims });
+  const madeUp = cli.data ? undefined : madeUpDimsNote(first, dims);
+  if (madeUp && !quiet) process.stderr.write(`note: ${madeUp}\n`);
   const inputs = cli.data ? `first sample of ${cli.data}` : 'generated from the first model\'s input shapes';
   const opened: Runner[] = [];
   let result: BenchResult;
@@ -43,6 +47,8 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
     for (const path of models) {
       const runner = await createNodeRunner(path, { ...(threads ? { threads } : {}), spinning: cli.spin === true });
       opened.push(runner);
+      const missing = runner.inputs.filter((i) => !(i.name in feeds)).map((i) => `'${i.name}'`);
+      if (missing.length) throw new UsageError(`${path} needs input(s) ${missing.join(', ')}, which ${models[0]} does not have: bench times models that take the same inputs (the inputs are made for the first model)`, { code: 'bad-option', file: path });
       targets.push({ name: path, runner });
     }
     const timing = createProgress({ label: `timing ${models.length} model(s) on ${feedsLabel(feeds)}`, unit: 'rounds', stream: process.stderr, silent: quiet });

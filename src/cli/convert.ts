@@ -1,4 +1,5 @@
 import { readModelFile, writeModelFile, type ExternalDataMode } from '../node/model-files.js';
+import { checkOutputFile } from '../node/output-paths.js';
 import { formatBytes, printJson } from './format.js';
 import { convertToFloat32 } from '../passes/to-fp32/convert-to-float32.js';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -14,6 +15,7 @@ interface ConvertOptions {
 
 export async function convertCommand(path: string, options: ConvertOptions): Promise<void> {
   if (options.to !== undefined && options.to !== 'fp32') throw new UsageError(`--to takes fp32, got '${options.to}'`, { code: 'bad-option' });
+  checkOutputFile(options.output, '-o');
   const loaded = readModelFile(path);
   const conversion = options.to === 'fp32' ? convertToFloat32(loaded.model) : undefined;
   const mode: ExternalDataMode = options.externalData ? 'always' : options.inlineData ? 'never' : 'auto';

@@ -9,11 +9,13 @@ import { excludeCommand } from '../eval/exclude-command.js';
 import type { AccuracyResult } from '../eval/accuracy.js';
 import { formatAddedDb, formatDb } from '../eval/layer-ranking.js';
 import { UsageError } from '../errors.js';
+import { checkDimNames, madeUpDimsNote } from '../eval/inputs.js';
 import { writeEvalReport } from '../report/gather.js';
+import { checkOutputFile } from '../node/output-paths.js';
 import { parseDims } from './args.js';
 import { createProgress } from '../util/progress.js';
 import { parseCount, readLabels, requireModelFiles } from './eval-args.js';
-import { printJson, table } from './format.js';
+import { floatNonFiniteWarning, nonFiniteText, printJson, table } from './format.js';
 
 export interface EvalCliOptions {
   data: string;
@@ -49,7 +51,9 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   const preprocess = parsePreprocess(cli.preprocess);
   if (cli.perLayer && !cli.reference) throw new UsageError('--per-layer compares each model with its float twin: give it with --reference', { code: 'bad-option' });
   if (cli.report && (!cli.reference || models.length !== 1)) throw new UsageError('--report describes one quantized model against its float model: give one MODEL and --reference', { code: 'bad-option' });
+  if (cli.report) checkOutputFile(cli.report, '--report');
   requireModelFiles([...(cli.reference ? [cli.reference] : []), ...models]);
+  if (!cli.labels && !cli.reference) throw new UsageError('nothing to measure: give --labels FILE.npy (accuracy) or --reference FLOAT_MODEL (fidelity), or both', { code: 'bad-option' });
   const labels = cli.labels ? readLabels(cli.labels) : undefined;
   const quiet = cli.json === true && !process.stderr.isTTY;
   const say = (line: string) => (quiet ? undefined : process.stderr.write(`${line}\n`));
@@ -57,6 +61,9 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
 
   // The source is shaped for the reference (or first) model: batch splitting follows its inputs.
   const shaping = readModelFile(cli.reference ?? models[0]!).model;
+  checkDimNames(shaping, dims, cli.reference ?? models[0]!);
+  const madeUp = cli.data === 'random' ? madeUpDimsNote(shaping, dims) : undefined;
+  if (madeUp) say(`note: ${madeUp}`);
   const source = openSource(cli.data, shaping, { dims, preprocess, ...(samples !== undefined ? { limit: samples } : {}) });
   const runnerOptions = threads ? { threads } : {};
   const opened: Runner[] = [];
@@ -134,8 +141,10 @@ function renderText(evaluation: EvaluationResult, perLayer: PerLayerEntry[]): st
     lines.push(`${m.name}${accuracyText(m.accuracy)}`);
     for (const o of m.fidelity ?? []) {
       const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${percent(o.top1Agreement)}` : '';
-      lines.push(`  vs reference, ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${formatDb(o.sqnrDb)}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${o.nonFinite ? `  NON-FINITE ${o.nonFinite}` : ''}`);
+      lines.push(`  vs reference, ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${formatDb(o.sqnrDb)}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${nonFiniteText(o)}`);
     }
+    const warning = floatNonFiniteWarning(m.fidelity ?? []);
+    if (warning) lines.push(warning);
   }
   for (const p of perLayer) lines.push('', ...perLayerText(p));
   return `${lines.join('\n')}\n`;

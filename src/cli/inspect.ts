@@ -26,6 +26,7 @@ export function renderSummary(path: string, bytes: number, s: ModelSummary): str
   const producer = s.producer.name ? `${s.producer.name}${s.producer.version ? ` ${s.producer.version}` : ''}` : 'unknown';
   lines.push(`${path}  (${formatBytes(bytes)})`);
   lines.push(`producer: ${producer}   IR version: ${s.irVersion}   opsets: ${Object.entries(s.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}`);
+  for (const [key, value] of Object.entries(s.metadata)) lines.push(`metadata ${key}: ${value}`);
   lines.push(`nodes: ${formatCount(s.nodes)}   subgraphs: ${s.subgraphs}   functions: ${s.functions}   parameters: ${formatCount(s.parameters)}`);
   lines.push('', 'inputs:', table(io(s.inputs)), '', 'outputs:', table(io(s.outputs)));
   lines.push('', 'ops:', table([['op', 'count'], ...Object.entries(s.ops).map(([op, n]) => [op, String(n)])]));

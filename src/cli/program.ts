@@ -8,6 +8,7 @@ import { evalCommand } from './eval.js';
 import { benchCommand } from './bench.js';
 import { DEMO_DEFAULTS, demoCommand } from './demo.js';
 import { AVAILABLE_MODES } from '../quantize/options.js';
+import { printJson } from './format.js';
 
 /** Build the command tree. Each command lives in its own file and calls the public API. */
 function buildProgram(): Command {
@@ -33,7 +34,7 @@ function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'output ONNX file (never the input)')
     .addOption(new Option('--external-data', 'write tensors of 1 KiB or more to <output>.data').conflicts('inlineData'))
     .addOption(new Option('--inline-data', 'write every tensor inside the .onnx file (fails past 2 GiB)').conflicts('externalData'))
-    .option('--to <type>', 'fp32: turn float16 and quantized models (Q/DQ on weights, MatMulInteger, ConvInteger, uint8 Gather tables) back into float32')
+    .option('--to <type>', 'fp32: turn float16 and quantized models (Q/DQ on weights, MatMulInteger, ConvInteger, uint8 Gather tables, MatMulNBits, blocked int4 DequantizeLinear, GatherBlockQuantized) back into float32')
     .option('--json', 'print one JSON object on stdout')
     .action(convertCommand);
 
@@ -60,7 +61,7 @@ function buildProgram(): Command {
     .option('--activations <type>', 'int8: uint8 asymmetric activations (default) or int8 symmetric, both run by int8 kernels; uint16 or int16 (opset 21) for fidelity, not speed: onnxruntime runs those ops in float')
     .option('--weight-method <method>', 'int8, weights-int8: how weights are rounded: rtn (to nearest, default) | gptq (rounding errors compensated from each layer\'s inputs on the --calib data; slower to quantize, same model form and speed)')
     .option('--target-cosine <x>', 'int8: keep in float, one at a time, the Conv/MatMul/Gemm that costs most when quantized alone, until the outputs reach cosine X (e.g. 0.98) against float on the --calib samples (outputs behind a comparison, like peak masks, are reported but not steered by; at most a quarter of the nodes); lists each kept node and times the result against float')
-    .option('--block-size <n>', 'int4: weights along K that share one scale: a power of two ≥ 16 (default 32)')
+    .option('--block-size <n>', 'int4: weights along K that share one scale: 16, 32, 64, 128 or 256 (default 32)')
     .option('--int4-method <method>', 'int4: rtn (round to nearest, default) | hqq (scale and zero fitted per block, no data) | gptq (error compensation from --calib data)')
     .option('--int4-format <format>', 'int4: nbits (com.microsoft MatMulNBits, default) | qdq (standard ONNX: opset-21 blocked DequantizeLinear + MatMul)')
     .option('--accuracy-level <n>', 'int4 nbits: MatMulNBits accuracy_level 0-4 (default 4: int8 activations, the fast CPU path; 0: float activations, slightly more accurate, slower)')
@@ -140,7 +141,12 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    return reportError(error);
+    const code = reportError(error);
+    // A script reading --json gets the failure on stdout too, as one object.
+    if (code !== 0 && argv.includes('--json') && !(error instanceof CommanderError)) {
+      printJson({ error: { code: error instanceof LowbitError ? error.code : 'internal-error', message: error instanceof Error ? error.message : String(error) } });
+    }
+    return code;
   }
 }
 

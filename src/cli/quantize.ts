@@ -2,11 +2,12 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { memoizeCalibration } from '../quantize/memoize-calibration.js';
 import { resolve } from 'node:path';
 import { readModelFile, writeModelFile, type WrittenModel } from '../node/model-files.js';
+import { checkOutputFile } from '../node/output-paths.js';
 import { CALIBRATION_METADATA_KEY } from '../eval/exclude-command.js';
 import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
-import { WEIGHT_METHODS, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
+import { MODES, WEIGHT_METHODS, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
@@ -20,9 +21,10 @@ import { createProgress } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
-import { formatBytes, printJson } from './format.js';
+import { floatNonFiniteWarning, formatBytes, nonFiniteText, printJson } from './format.js';
+import { formatDb } from '../eval/layer-ranking.js';
 import { parseDims, parseList, progressLine } from './args.js';
-import { withGeneratedInputsHint } from '../eval/inputs.js';
+import { checkDimNames, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
@@ -106,6 +108,7 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 }
 
 async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promise<void> {
+  checkFlagsForMode(cli);
   const options = toOptions(cli);
   if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
   const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
@@ -118,6 +121,9 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   const samples = cli.samples === undefined ? undefined : Number(cli.samples);
   if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
   if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
+  // Where the results go is checked before the work: a long run is not thrown away for a typo.
+  checkOutputFile(cli.output, '-o');
+  if (cli.report) checkOutputFile(cli.report, '--report');
   const dims = parseDims(cli.dim);
   parsePreprocess(cli.preprocess); // bad specs fail before any work is done
   const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
@@ -141,6 +147,12 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   // The float model, read once and never rewritten: input shapes for the data sources, the reference
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
+  checkDimNames(float, dims, path);
+  const generatesInputs = cli.calib === 'random' || (cli.verify !== false && (cli.data ?? cli.calib ?? 'random') === 'random');
+  const madeUp = generatesInputs ? madeUpDimsNote(float, dims) : undefined;
+  if (madeUp) say(`note: ${madeUp}`);
+  checkNamesNodes(float, '--exclude', options.exclude);
+  checkNamesNodes(float, '--fp16-block', options.fp16Block, true);
   const whereFaster = cli.floatWhereFaster === true;
   if (whereFaster && (options.mode !== 'int8' || targetCosine !== undefined || !cli.calib)) {
     throw new UsageError(`--float-where-faster is for --mode int8 with --calib, and not with --target-cosine (got --mode ${options.mode}${targetCosine !== undefined ? ' with --target-cosine' : ''}${cli.calib ? '' : ' without --calib'})`, { code: 'bad-option' });
@@ -280,7 +292,8 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
     result = await quantize(loaded.model, options);
   }
   if (result.noop) {
-    const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written`;
+    const stale = existsSync(cli.output) ? ` (the ${cli.output} already there is from before and was left as it is)` : '';
+    const message = `nothing to quantize in ${path} for mode ${options.mode}: ${noopReason(result)}; no output written${stale}`;
     if (cli.json) printJson({ mode: options.mode, input: { path, bytes: loaded.bytes }, output: null, quantized: 0, noop: true, message, skipped: result.skipped });
     else process.stdout.write(`${message}\n`);
     return undefined;
@@ -291,7 +304,7 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
     inputHadExternalData: loaded.externalFiles.length > 0,
     protect: [path, ...loaded.externalFiles],
   });
-  say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))})`);
+  say(`wrote ${cli.output} (${formatBytes(written.bytes + (written.externalDataBytes ?? 0))}${written.externalDataPath ? `, of which ${formatBytes(written.externalDataBytes ?? 0)} in ${written.externalDataPath}` : ''})`);
   return { loaded, result, written, target, speedChoice };
 }
 
@@ -327,6 +340,26 @@ async function loadFailure(modelPath: string): Promise<Error | undefined> {
   } catch (error) {
     return error as Error;
   }
+}
+
+/**
+ * A name in --exclude (node names or op types) or --fp16-block (op types) that matches nothing in
+ * the model is a typo: left alone, the user would believe the node was kept in float.
+ */
+function checkNamesNodes(model: Model, flag: string, names: readonly string[] | undefined, opTypesOnly = false): void {
+  if (!names?.length) return;
+  const opTypes = new Set<string>();
+  const nodeNames = new Set<string>();
+  for (const graph of model.allGraphs()) {
+    for (const node of graph.nodes) {
+      opTypes.add(node.opType);
+      if (node.name) nodeNames.add(node.name);
+    }
+  }
+  const unknown = names.filter((n) => !opTypes.has(n) && (opTypesOnly || !nodeNames.has(n)));
+  if (unknown.length === 0) return;
+  const what = opTypesOnly ? 'op type' : 'node name or op type';
+  throw new UsageError(`${flag}: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'matches' : 'match'} no ${what} of this model (case-sensitive; its op types: ${[...opTypes].sort().join(', ')})`, { code: 'bad-option' });
 }
 
 /** A quantized model onnxruntime cannot load is not a result: remove it and fail. */
@@ -390,14 +423,23 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
 function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): LayerCalibration {
   if (spec === 'random') process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
   const source = calibrationSource(spec, cli, model, dims, samples);
-  const progress = createProgress({ label: 'gptq', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
-  const rounding = createProgress({ label: 'gptq rounding', unit: 'layers', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+  // One line: the samples of the current pass over the data, and the layers rounded so far (each
+  // pass measures the inputs of a group of layers, so the sample count starts again per pass).
+  const progress = createProgress({ label: 'gptq: measuring layer inputs,', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+  let layers = '';
+  let last = { done: 0, total: undefined as number | undefined };
   return {
     source,
     createRunner: (bytes) => createNodeRunner(bytes),
     ...(samples !== undefined ? { maxSamples: samples } : {}),
-    onProgress: (p) => progress.update(p.done, p.total, p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
-    onLayer: (done, total) => rounding.update(done, total),
+    onProgress: (p) => {
+      last = { done: p.done, total: p.total };
+      progress.update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
+    },
+    onLayer: (done, total) => {
+      layers = `${done}/${total} layers rounded`;
+      progress.update(last.done, last.total, { note: layers });
+    },
   };
 }
 
@@ -423,6 +465,46 @@ async function refuseOverflow(model: Model, source: SampleSource, written: Writt
 
 function removeOutputs(written: WrittenModel): void {
   for (const file of [written.path, written.externalDataPath]) if (file && existsSync(file)) unlinkSync(file);
+}
+
+/**
+ * Flags that only some modes read. Given with another mode they would be ignored without a word,
+ * and the user would believe they had an effect.
+ */
+const MODE_FLAGS: readonly [keyof QuantizeCliOptions, string, readonly QuantizeMode[]][] = [
+  ['perTensor', '--per-tensor', ['weights-int8', 'dynamic', 'int8']],
+  ['symmetric', '--symmetric', ['weights-int8', 'dynamic', 'int8', 'int4']],
+  ['asymmetric', '--asymmetric', ['weights-int8', 'dynamic', 'int8', 'int4']],
+  ['reduceRange', '--reduce-range/--no-reduce-range', ['weights-int8', 'dynamic', 'int8']],
+  ['gather', '--gather/--no-gather', ['weights-int8', 'dynamic']],
+  ['keepIoTypes', '--keep-io-types', ['fp16']],
+  ['fp16Block', '--fp16-block', ['fp16']],
+  ['calibMethod', '--calib-method', ['int8']],
+  ['percentile', '--percentile', ['int8']],
+  ['activations', '--activations', ['int8']],
+  ['blockSize', '--block-size', ['int4']],
+  ['int4Method', '--int4-method', ['int4']],
+  ['int4Format', '--int4-format', ['int4']],
+  ['accuracyLevel', '--accuracy-level', ['int4']],
+  ['gatherBits', '--gather-bits', ['int4']],
+];
+
+function checkFlagsForMode(cli: QuantizeCliOptions): void {
+  const mode = cli.mode as QuantizeMode;
+  if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`unknown mode '${cli.mode}': choose one of ${MODES.join(', ')}`, { code: 'bad-mode' });
+  const misplaced = MODE_FLAGS.filter(([key, , modes]) => cli[key] !== undefined && !modes.includes(mode));
+  if (misplaced.length) {
+    throw new UsageError(misplaced.map(([, flag, modes]) => `${flag} is for --mode ${modes.join(', ')}`).join('; ') + `, not ${mode}`, { code: 'bad-option' });
+  }
+  if (cli.percentile !== undefined && !(Number(cli.percentile) > 0 && Number(cli.percentile) <= 100)) {
+    throw new UsageError(`--percentile must be a number in (0, 100], got '${cli.percentile}'`, { code: 'bad-option' });
+  }
+  if (cli.percentile !== undefined && cli.calibMethod !== 'percentile') {
+    throw new UsageError(`--percentile sets the percentile of --calib-method percentile; the method here is ${cli.calibMethod ?? 'minmax (the default)'}`, { code: 'bad-option' });
+  }
+  if (cli.gatherBits !== undefined && cli.int4Format === 'qdq') {
+    throw new UsageError('--gather-bits writes com.microsoft GatherBlockQuantized, which --int4-format qdq (standard ONNX only) leaves out: drop one of them', { code: 'bad-option' });
+  }
 }
 
 function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
@@ -518,8 +600,10 @@ function renderReport(report: Report, result: QuantizeResult): string {
     lines.push(`verification on ${report.verify.samples} sample(s) from ${report.verify.source}:`);
     for (const o of report.verify.outputs) {
       const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${(o.top1Agreement * 100).toFixed(1)}%` : '';
-      lines.push(`  ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${o.sqnrDb.toFixed(1)} dB  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${o.nonFinite ? `  NON-FINITE ${o.nonFinite}` : ''}`);
+      lines.push(`  ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${formatDb(o.sqnrDb)}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${nonFiniteText(o)}`);
     }
+    const floatNonFinite = floatNonFiniteWarning(report.verify.outputs);
+    if (floatNonFinite) lines.push(`  ${floatNonFinite}`);
     const accuracy = report.verify.accuracy;
     if (accuracy) {
       const top1 = (a: typeof accuracy.float) => `${(a.top1 * 100).toFixed(2)}% (${a.correctTop1}/${a.labelled})`;

@@ -20,6 +20,14 @@ describe('--preprocess', () => {
     expect(() => imageLayout(['n', 3, 'h', 'w'], parsePreprocess(''), 'x')).toThrow(/resize=WIDTHxHEIGHT/);
   });
 
+  it('refuses a layout that puts a spatial axis where the channels go, and per-channel values of the wrong count', () => {
+    expect(() => imageLayout([1, 128, 128, 3], parsePreprocess('layout=nchw'), 'input:0')).toThrow("input 'input:0' [1, 128, 128, 3] read as NCHW has 128 channels; images give 1, 3 or 4: is --preprocess layout=nchw right for this model?");
+    expect(() => imageLayout([1, 3, 64, 64], parsePreprocess('mean=0.5/0.5'), 'x')).toThrow("--preprocess mean has 2 values; input 'x' has 3 channel(s)");
+    expect(imageLayout([1, 3, 64, 64], parsePreprocess('mean=0.5/0.5/0.5,std=0.2'), 'x').channels).toBe(3);
+    expect(() => imageLayout([1, 3, 128, 128], parsePreprocess('resize=64'), 'x')).toThrow("--preprocess resize gives 64×64 images, but input 'x' takes 128×128");
+    expect(imageLayout([1, 3, 'h', 'w'], parsePreprocess('resize=64x32'), 'x')).toMatchObject({ width: 64, height: 32 });
+  });
+
   it('normalises pixels into the right layout and channel order', () => {
     // Two pixels: pure red and pure blue, RGBA.
     const rgba = new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]);

@@ -83,8 +83,18 @@ export function imageLayout(shape: readonly (number | string | null)[], spec: Pr
   const layout = spec.layout ?? (isChannels(shape[1]!) ? 'nchw' : isChannels(shape[3]!) ? 'nhwc' : 'nchw');
   const [c, h, w] = layout === 'nchw' ? [shape[1], shape[2], shape[3]] : [shape[3], shape[1], shape[2]];
   const channels = typeof c === 'number' ? c : 3;
+  if (!isChannels(channels)) {
+    // A layout that puts a spatial axis where the channels go would feed the pixels in a scrambled order.
+    throw new UsageError(`input '${input}' [${shape.join(', ')}] read as ${layout.toUpperCase()} has ${channels} channels; images give 1, 3 or 4${spec.layout ? `: is --preprocess layout=${spec.layout} right for this model?` : ''}`, { code: 'bad-source' });
+  }
+  for (const [key, values] of [['mean', spec.mean], ['std', spec.std]] as const) {
+    if (values.length !== 1 && values.length !== channels) throw new UsageError(`--preprocess ${key} has ${values.length} values; input '${input}' has ${channels} channel(s): give one value for all, or one per channel`, { code: 'bad-option' });
+  }
   const width = spec.width ?? (typeof w === 'number' ? w : undefined);
   const height = spec.height ?? (typeof h === 'number' ? h : undefined);
+  if ((typeof w === 'number' && w > 0 && width !== w) || (typeof h === 'number' && h > 0 && height !== h)) {
+    throw new UsageError(`--preprocess resize gives ${width}×${height} images, but input '${input}' takes ${w}×${h}: leave resize out to use the model's size`, { code: 'bad-option' });
+  }
   if (!width || !height) throw new UsageError(`input '${input}' has no fixed image size; give one with --preprocess resize=WIDTHxHEIGHT`, { code: 'bad-source' });
   return { layout, channels, width, height };
 }

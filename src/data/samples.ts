@@ -28,17 +28,27 @@ export function splitForInput(array: HostTensor, input: Value, file: string): Ho
   const type = input.type;
   if (!isTensorType(type)) throw new UsageError(`${file}: input '${input.name}' is not a tensor`, { code: 'bad-data' });
   const data = convertDtype(array, type.elemType, input.name, file);
-  const rank = type.shape?.length;
-  if (rank === undefined) return [data];
-  if (data.dims.length === rank + 1) {
-    return cut(data, 1).map((t) => ({ ...t, dims: t.dims.slice(1) }));
+  const shape = type.shape;
+  if (shape === undefined) return [data];
+  const rank = shape.length;
+  const pieces = ((): HostTensor[] => {
+    if (data.dims.length === rank + 1) return cut(data, 1).map((t) => ({ ...t, dims: t.dims.slice(1) }));
+    // One sample saved without its batch axis of 1 (numpy's img.shape): add it.
+    if (rank > 0 && data.dims.length === rank - 1 && (shape[0] === 1 || typeof shape[0] !== 'number')) return [{ ...data, dims: [1, ...data.dims] }];
+    if (data.dims.length !== rank) {
+      throw new UsageError(`${file}: array of shape [${array.dims.join(',')}] does not fit input '${input.name}' of rank ${rank}`, { code: 'bad-data' });
+    }
+    const batch = typeof shape[0] === 'number' ? shape[0] : 1;
+    if (rank > 0 && data.dims[0]! > batch && data.dims[0]! % batch === 0) return cut(data, batch);
+    return [data];
+  })();
+  // A fixed size that does not match fails here, naming the file, rather than in onnxruntime.
+  const dims = pieces[0]?.dims ?? [];
+  const axis = shape.findIndex((d, i) => typeof d === 'number' && d >= 0 && dims[i] !== d);
+  if (axis >= 0) {
+    throw new UsageError(`${file}: a sample of shape [${dims.join(', ')}] does not fit input '${input.name}' [${shape.map((d) => d ?? '?').join(', ')}]: axis ${axis} is ${dims[axis]}, the model takes ${shape[axis]}`, { code: 'bad-data' });
   }
-  if (data.dims.length !== rank) {
-    throw new UsageError(`${file}: array of shape [${array.dims.join(',')}] does not fit input '${input.name}' of rank ${rank}`, { code: 'bad-data' });
-  }
-  const batch = typeof type.shape![0] === 'number' ? (type.shape![0] as number) : 1;
-  if (rank > 0 && data.dims[0]! > batch && data.dims[0]! % batch === 0) return cut(data, batch);
-  return [data];
+  return pieces;
 }
 
 function cut(t: HostTensor, size: number): HostTensor[] {

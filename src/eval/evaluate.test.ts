@@ -85,7 +85,7 @@ describe('evaluateRunners', () => {
     try {
       const result = await evaluateRunners([{ name: 'copy', runner: b }], source, { labels: ROWS.map((r) => r.label), reference: { name: 'ref', runner: a } });
       expect(result.reference?.accuracy?.correctTop1).toBe(3);
-      expect(result.models[0]!.fidelity).toEqual([{ name: 'scores_out', cosine: 1, sqnrDb: Infinity, maxAbsError: 0, meanAbsError: 0, top1Agreement: 1, nonFinite: 0 }]);
+      expect(result.models[0]!.fidelity).toEqual([{ name: 'scores_out', cosine: 1, sqnrDb: Infinity, maxAbsError: 0, meanAbsError: 0, top1Agreement: 1, nonFinite: 0, referenceNonFinite: 0 }]);
     } finally {
       await Promise.all([a.dispose(), b.dispose()]);
     }

@@ -138,3 +138,40 @@ export function withGeneratedInputsHint(error: unknown, model: Model, dims: Reco
   const advice = madeUp ? 'symbolic dims not given with --dim were set to 1: give real sizes with --dim NAME=SIZE (e.g. batch=1,sequence=128), or real data' : 'give real data';
   return new LowbitError(`${error.message}\n  the inputs were generated (${shapes.join(', ')}); ${advice}`, { code: error.code, cause: error });
 }
+
+/**
+ * Fails on a --dim name that sets nothing in the model: a symbolic dim no input has, or an
+ * INPUT:AXIS whose input or axis does not exist. Ignored, it would leave the size at 1 and the
+ * verification or timing would run on inputs of the wrong size without a word.
+ */
+export function checkDimNames(model: Model, dims: Record<string, number>, file: string): void {
+  const symbolic = new Set<string>();
+  const axes = new Set<string>();
+  for (const input of model.graph.inputs) {
+    if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
+    input.type.shape.forEach((d, axis) => {
+      axes.add(`${input.name}:${axis}`);
+      if (typeof d === 'string') symbolic.add(d);
+    });
+  }
+  const unknown = Object.keys(dims).filter((name) => !symbolic.has(name) && !axes.has(name));
+  if (unknown.length === 0) return;
+  const known = symbolic.size ? `its symbolic dims are ${[...symbolic].map((s) => `'${s}'`).join(', ')}` : 'it has no symbolic dims';
+  throw new UsageError(`--dim: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'sets' : 'set'} nothing in ${file}: ${known}; INPUT:AXIS (e.g. ${[...axes][0] ?? 'x:0'}) sets one axis of one input`, { code: 'bad-option' });
+}
+
+/**
+ * A note for generated inputs whose symbolic dims nobody gave (set to 1), or undefined when every
+ * size is known: the figures measured on them may say little (a [1, 3, 1, 1] image, a one-token
+ * sequence).
+ */
+export function madeUpDimsNote(model: Model, dims: Record<string, number> = {}): string | undefined {
+  const shapes: string[] = [];
+  for (const input of model.graph.inputs) {
+    if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
+    const resolved = resolveDimsTelling(input, dims);
+    if (resolved.madeUp) shapes.push(`${input.name} [${resolved.sizes.join(', ')}]`);
+  }
+  if (shapes.length === 0) return undefined;
+  return `generated inputs have symbolic dims set to 1 (${shapes.join(', ')}): give real sizes with --dim NAME=SIZE, or real data`;
+}

@@ -23,6 +23,25 @@ describe('fidelity metrics', () => {
     expect(m.top1Agreement).toBe(0.5); // [0,1]→1 vs [1,0]→0 disagree; [5,5]→0 vs [inf,5]→0 agree
   });
 
+  it('leaves out values the float output has no finite figure for, and says how many', () => {
+    const acc = new FidelityAccumulator();
+    acc.add([1, NaN, -Infinity, 2, Infinity], [1, 0.5, -Infinity, 2, NaN]);
+    const m = acc.result();
+    expect(m.referenceNonFinite).toBe(2); // NaN vs 0.5, +Inf vs NaN; the shared -Inf agrees
+    expect(m.nonFinite).toBe(0);
+    expect(m.cosine).toBeCloseTo(1, 12);
+    expect(m.maxAbsError).toBe(0);
+  });
+
+  it('gives NaN, not a perfect match, when the float output has no finite value', () => {
+    const acc = new FidelityAccumulator();
+    acc.add([NaN, NaN], [1, 2]);
+    const m = acc.result();
+    expect(m.cosine).toBeNaN();
+    expect(m.sqnrDb).toBeNaN();
+    expect(m.referenceNonFinite).toBe(2);
+  });
+
   it('breaks argmax ties toward the lowest index', () => {
     expect(argmax([3, 7, 7, 1])).toBe(1);
     expect(argmax([2, 2])).toBe(0);

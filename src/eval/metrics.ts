@@ -7,8 +7,15 @@ export interface FidelityMetrics {
   meanAbsError: number;
   /** Share of rows whose argmax agrees, when the output looks like class scores; else undefined. */
   top1Agreement?: number;
-  /** Elements that are NaN or ±Infinity in the quantized output. */
+  /** Elements that are NaN or ±Infinity in the quantized output where the float output is finite. */
   nonFinite: number;
+  /**
+   * Elements that are NaN or ±Infinity in the float (reference) output, unless the quantized output
+   * holds the same value there. They are left out of every figure above: a float model that gives
+   * NaN (on inputs holding NaN, say) has nothing to compare with. When every element is left out,
+   * cosine and SQNR are NaN, not a perfect match.
+   */
+  referenceNonFinite: number;
 }
 
 /** Running sums so that metrics over many samples cost no memory per sample. */
@@ -21,6 +28,7 @@ export class FidelityAccumulator {
   private absSum = 0;
   private count = 0;
   private nonFinite = 0;
+  private referenceNonFinite = 0;
   private rows = 0;
   private agreeing = 0;
 
@@ -30,11 +38,13 @@ export class FidelityAccumulator {
     for (let i = 0; i < reference.length; i++) {
       const r = reference[i]!;
       const q = output[i]!;
-      if (!Number.isFinite(q)) {
-        this.nonFinite++;
+      if (!Number.isFinite(r) || !Number.isFinite(q)) {
+        // The same infinity (a masked logit) or NaN in both agrees; anything else is counted.
+        if (Object.is(r, q)) this.count++;
+        else if (Number.isFinite(r)) this.nonFinite++;
+        else this.referenceNonFinite++;
         continue;
       }
-      if (!Number.isFinite(r)) continue;
       const e = r - q;
       this.dot += r * q;
       this.refSq += r * r;
@@ -54,8 +64,9 @@ export class FidelityAccumulator {
   }
 
   result(): FidelityMetrics {
-    const cosine = this.refSq === 0 && this.outSq === 0 ? 1 : this.dot / Math.sqrt(this.refSq * this.outSq || Number.MIN_VALUE);
-    const sqnrDb = this.errSq === 0 ? Infinity : 10 * Math.log10(this.refSq / this.errSq);
+    const nothingCompared = this.count === 0 && this.referenceNonFinite > 0;
+    const cosine = nothingCompared ? NaN : this.refSq === 0 && this.outSq === 0 ? 1 : this.dot / Math.sqrt(this.refSq * this.outSq || Number.MIN_VALUE);
+    const sqnrDb = nothingCompared ? NaN : this.errSq === 0 ? Infinity : 10 * Math.log10(this.refSq / this.errSq);
     return {
       cosine,
       sqnrDb,
@@ -63,6 +74,7 @@ export class FidelityAccumulator {
       meanAbsError: this.count ? this.absSum / this.count : 0,
       ...(this.rows ? { top1Agreement: this.agreeing / this.rows } : {}),
       nonFinite: this.nonFinite,
+      referenceNonFinite: this.referenceNonFinite,
     };
   }
 }

@@ -52,7 +52,7 @@ export function slowerThanFloatWarning(check: SpeedCheck, options: Pick<Quantize
     if (options.activations === 'uint16' || options.activations === 'int16') return '16-bit activations are for fidelity, not speed: onnxruntime\'s CPU build has no 16-bit kernels and runs those nodes in float between Q/DQ';
     if (targetCosine) return 'the nodes kept in float cost more than int8 saves: keep fewer (a lower --target-cosine) or quantize without it';
     if (options.mode === 'int8' && options.wideActivations?.length) return 'the tensors given 16-bit activations (--wide-activations) run in float between Q/DQ; give fewer, or time the model without them';
-    if (options.mode === 'int8') return 'onnxruntime\'s int8 kernels lose to its float ones for this model on this processor (without VNNI, and for depthwise convolutions with few channels); here the float model is the faster one — on a processor with VNNI, time it again (`lowbit bench`)';
+    if (options.mode === 'int8') return 'onnxruntime\'s int8 kernels lose to its float ones for this model on this processor (as they often do without VNNI, for depthwise convolutions with few channels, and for small layers where the Q/DQ around them cost more than int8 saves); here the float model is the faster one — `--float-where-faster` keeps the Convs that are slower in int8 in float, and on a processor with VNNI, time it again (`lowbit bench`)';
     if (options.mode === 'weights-int8') return 'weight-only int8 is for size: onnxruntime keeps each weight\'s DequantizeLinear in the graph, runs it at every inference, and cannot give those convolutions its fastest (NCHWc) float kernels';
     return 'for speed, compare the modes with `lowbit bench` on the machine that will run the model';
   })();

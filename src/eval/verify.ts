@@ -1,5 +1,5 @@
 import { DataType, type TypedArray } from '../ir/dtype.js';
-import { halfToFloat } from '../ir/tensor/float16.js';
+import { float16Values } from '../runner/feed-types.js';
 import type { HostTensor, Runner } from '../runner/runner.js';
 import type { SampleSource } from '../data/samples.js';
 import { LowbitError } from '../errors.js';
@@ -71,7 +71,7 @@ export async function verifyRunners(reference: Runner, candidate: Runner, source
 export function asNumbers(t: HostTensor): ArrayLike<number> {
   if (Array.isArray(t.data)) throw new LowbitError('string outputs cannot be compared numerically', { code: 'verify-type' });
   const data = t.data as TypedArray;
-  if (t.dtype === DataType.FLOAT16) return Float32Array.from(data as Uint16Array, halfToFloat);
+  if (t.dtype === DataType.FLOAT16) return float16Values(data);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, Number);
   return data as ArrayLike<number>;
 }

@@ -22,6 +22,8 @@ export interface TensorSummary {
 
 export interface ModelSummary {
   producer: { name: string; version: string };
+  /** metadata_props: lowbit records `lowbit.version`, `lowbit.mode`, `lowbit.options` there. */
+  metadata: Record<string, string>;
   irVersion: number;
   opsets: Record<string, number>;
   inputs: IOSummary[];
@@ -106,6 +108,7 @@ export function summarizeModel(model: Model, topTensors = 10): ModelSummary {
 
   return {
     producer: { name: model.producerName, version: model.producerVersion },
+    metadata: Object.fromEntries(model.metadataProps),
     irVersion: model.irVersion,
     opsets,
     inputs: model.graph.inputs.filter((v) => !v.initializer).map(ioSummary),

@@ -27,11 +27,13 @@ export interface SourceOptions extends GenerateOptions {
 export function openSource(spec: string, model: Model, options: SourceOptions = {}): SampleSource {
   if (spec === 'random') return randomSource(model, options);
   let entries: string[];
+  const expected = "give a folder of .npy files, .npz files or images, or 'random'";
   try {
     if (!statSync(spec).isDirectory()) throw new Error('not a folder');
     entries = readdirSync(spec).sort();
-  } catch {
-    throw new UsageError(`data source '${spec}' is not a folder (give a folder of .npy or .npz files, or 'random')`, { code: 'bad-source' });
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new UsageError(`data source '${spec}' ${missing ? 'does not exist' : 'is not a folder'} (${expected})`, { code: 'bad-source' });
   }
   const npy = entries.filter((f) => extname(f) === '.npy');
   const npz = entries.filter((f) => extname(f) === '.npz');

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, writevSync, accessSync, constants } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Model } from '../ir/model.js';
 import { externalLocations } from '../ir/walk.js';
@@ -7,6 +7,7 @@ import { encodeModelChunks, inlinePayloadBytes, PROTOBUF_LIMIT, type ByteSink } 
 import { totalLength } from '../serde/chunked-writer.js';
 import { ModelFormatError, OutputError, errorMessage } from '../errors.js';
 import { FolderDataSource } from './external-source.js';
+import { checkWritableFolder } from './output-paths.js';
 
 export interface LoadedModel {
   model: Model;
@@ -116,17 +117,6 @@ export function writeModelFile(model: Model, path: string, options: WriteOptions
     throw new OutputError(`${path}: writing the model failed: ${errorMessage(error)}`, { code: 'write-failed', file: path, cause: error });
   } finally {
     for (const t of temps) if (existsSync(t)) unlinkSync(t);
-  }
-}
-
-function checkWritableFolder(folder: string, path: string): void {
-  try {
-    if (!statSync(folder).isDirectory()) throw new Error('not a folder');
-    accessSync(folder, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not writable' : errorMessage(error);
-    throw new OutputError(`${path}: cannot write there: the folder ${folder} ${reason}`, { code: 'unwritable', file: path, cause: error });
   }
 }
 

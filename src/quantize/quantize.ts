@@ -149,13 +149,19 @@ function raiseOpset(model: Model, needed: number, options: QuantizeOptions, sett
   }
 }
 
-const QUANTIZED_FORMS: Record<string, string> = { 'weights-int8': 'weight', dynamic: 'dynamic', int8: 'static', int4: '4-bit' };
+const QUANTIZED_FORMS: Record<string, string> = { 'weights-int8': 'weight', dynamic: 'dynamic', int8: 'static', int4: '4-bit', fp16: 'fp16' };
+
+/** Ops that quantize activations (or run on quantized ones): a model with them is int8 through and through. */
+const QUANTIZED_ACTIVATION_OPS = new Set(['QuantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearMul', 'DynamicQuantizeMatMul', 'QGemm', 'QAttention']);
 
 /** Never quantize twice: a model with Q/DQ, integer or 4-bit ops is refused, naming what is there. */
 function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
-  if (mode === 'fp16') return;
   const found = summarizeModel(model, 0).quantizedOps;
-  const list = Object.entries(found).map(([op, n]) => `${op} ×${n}`);
+  // fp16 composes with quantized weights (int4 then fp16 is the q4f16 recipe; a weight's
+  // DequantizeLinear stays), but not with quantized activations: their Q/DQ pairs and integer ops
+  // stay float32, so the model only grows.
+  const entries = Object.entries(found).filter(([op]) => mode !== 'fp16' || QUANTIZED_ACTIVATION_OPS.has(op.replace(/^.*::/, '')));
+  const list = entries.map(([op, n]) => `${op} ×${n}`);
   if (list.length) {
     throw new LowbitError(
       `the model is already quantized (${list.join(', ')}); lowbit does not quantize twice. For ${QUANTIZED_FORMS[mode]} quantization, turn it back to float first: lowbit convert MODEL -o MODEL-fp32.onnx --to fp32`,

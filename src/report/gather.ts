@@ -1,7 +1,8 @@
 // Node only: gathers what the HTML report shows by loading both model files, running them in
 // onnxruntime-node (fidelity, per-layer SQNR, latency) and writing the page. Rendering itself is
 // pure (render.ts); this file is the edge that touches files and the runtime.
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { writeFileAtomically } from '../node/output-paths.js';
 import { basename } from 'node:path';
 import { readModelFile, type LoadedModel } from '../node/model-files.js';
 import { openSource } from '../node/data-sources.js';
@@ -197,7 +198,7 @@ async function withRunners<T>(paths: string[], options: RunnerOptions, work: (ru
 function writeReport(path: string, data: ReportData): string {
   const html = renderReport(data, loadReportAssets());
   try {
-    writeFileSync(path, html);
+    writeFileAtomically(path, html);
   } catch (error) {
     throw new OutputError(`${path}: cannot write the report: ${errorMessage(error)}`, { code: 'write-failed', file: path, cause: error });
   }

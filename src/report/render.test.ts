@@ -7,6 +7,7 @@ import type { ReportData } from './report-data.js';
 function summary(bytesByDtype: Record<string, number>): ModelSummary {
   return {
     producer: { name: 'test', version: '1' },
+    metadata: {},
     irVersion: 8,
     opsets: { 'ai.onnx': 13 },
     inputs: [],
@@ -37,7 +38,7 @@ function data(overrides: Partial<ReportData> = {}): ReportData {
     tool: 'lowbit test',
     float: { path: 'f.onnx', fileBytes: 4000, summary: summary({ float32: 4000 }) },
     quantized: { path: 'q.onnx', fileBytes: 1100, summary: summary({ float32: 100, int8: 1000 }) },
-    fidelity: { samples: 2, source: 'random', outputs: [{ name: 'y', cosine: 1, sqnrDb: Infinity, maxAbsError: 0, meanAbsError: 0, nonFinite: 0 }] },
+    fidelity: { samples: 2, source: 'random', outputs: [{ name: 'y', cosine: 1, sqnrDb: Infinity, maxAbsError: 0, meanAbsError: 0, nonFinite: 0, referenceNonFinite: 0 }] },
     perLayer: { samples: 2, compared: 2, groups: 1, layers, suggestion: { exclude: [NASTY], medianAddedSqnrDb: 12, marginDb: 10, unnamed: [], reason: 'because' }, command: `--exclude '${NASTY}'` },
     leftInFloat: { origin: 'quantize', nodes: [{ code: 'excluded', severity: 'info', node: NASTY, opType: 'Conv', reason: 'excluded by --exclude' }] },
     latency: { runs: 3, warmup: 1, inputs: 'random', models: [{ name: 'f', runs: 3, medianMs: 2, p10Ms: 1, p90Ms: 3, meanMs: 2, minMs: 1, maxMs: 3, ratio: 1 }, { name: 'q', runs: 3, medianMs: 1, p10Ms: 1, p90Ms: 1, meanMs: 1, minMs: 1, maxMs: 1, ratio: 0.5 }] },

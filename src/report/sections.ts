@@ -53,11 +53,11 @@ export function fidelitySection(data: ReportData): string {
     o.maxAbsError.toPrecision(3),
     o.meanAbsError.toPrecision(3),
     o.top1Agreement !== undefined ? percent(o.top1Agreement) : '—',
-    String(o.nonFinite),
+    `${o.nonFinite} / ${o.referenceNonFinite}`,
   ]);
   const intro = `<p>Quantized against float on ${f.samples} sample(s) from ${escapeHtml(f.source)}.${f.note ? ` <em>${escapeHtml(f.note)}</em>` : ''}</p>`;
   const accuracy = f.accuracy ? accuracyTable(f.accuracy) : '';
-  return section('fidelity', 'Fidelity per output', `${intro}\n${htmlTable(['output', 'cosine', 'SQNR', 'max abs error', 'mean abs error', 'top-1 agreement', 'non-finite'], rows, [1, 2, 3, 4, 5, 6])}${accuracy}`);
+  return section('fidelity', 'Fidelity per output', `${intro}\n${htmlTable(['output', 'cosine', 'SQNR', 'max abs error', 'mean abs error', 'top-1 agreement', 'non-finite (quantized / float)'], rows, [1, 2, 3, 4, 5, 6])}${accuracy}`);
 }
 
 function accuracyTable(accuracy: { float?: AccuracyResult; quantized?: AccuracyResult }): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { LowbitError, errorMessage } from '../errors.js';
 import type { Feeds } from './runner.js';
-import { sessionOptions, toOrtFeeds, type OrtModule } from './ort-session-runner.js';
+import { sessionInputs, sessionOptions, toOrtFeeds, type OrtModule } from './ort-session-runner.js';
 
 /** One entry of onnxruntime's profile (Chrome trace format): a node's kernel run, among others. */
 interface ProfileEvent {
@@ -48,11 +48,12 @@ export async function profileNodeTimesSideBySide(models: readonly Uint8Array[], 
         throw new LowbitError(`onnxruntime cannot load the model to profile it: ${errorMessage(error)}`, { code: 'runtime-load-failed', cause: error });
       }
     }
-    const ortFeeds = toOrtFeeds(ort as unknown as OrtModule, feeds) as Record<string, ort.Tensor>;
+    // Each model's own: an fp16 model with float16 inputs takes the float feeds converted.
+    const ortFeeds = sessions.map((session) => toOrtFeeds(ort as unknown as OrtModule, feeds, sessionInputs(session)) as Record<string, ort.Tensor>);
     const runAll = async () => {
-      for (const session of sessions) {
+      for (const [i, session] of sessions.entries()) {
         try {
-          await session.run(ortFeeds);
+          await session.run(ortFeeds[i]!);
         } catch (error) {
           throw new LowbitError(`onnxruntime failed to run the model to profile it: ${errorMessage(error)}`, { code: 'runtime-failed', cause: error });
         }

@@ -1,8 +1,9 @@
 import type { InferenceSession, Tensor as OrtTensor, TypedTensor } from 'onnxruntime-common';
-import type { TypedArray } from '../ir/dtype.js';
+import { DataType, type TypedArray } from '../ir/dtype.js';
 import { LowbitError, errorMessage } from '../errors.js';
 import type { Feeds, HostTensor, Runner, RunnerIO, RunnerOptions } from './runner.js';
 import { fromOrtType, toOrtType } from './ort-types.js';
+import { float16Bits, matchFeedTypes } from './feed-types.js';
 
 /** The parts of an onnxruntime module (node or web build) this adapter uses; both have the same API. */
 export interface OrtModule {
@@ -19,11 +20,20 @@ export function sessionOptions(options: RunnerOptions): InferenceSession.Session
   };
 }
 
-/** Host tensors as onnxruntime tensors, by input name. */
-export function toOrtFeeds(ort: OrtModule, feeds: Feeds): Record<string, OrtTensor> {
+/**
+ * Host tensors as onnxruntime tensors, by input name. With `inputs` (the session's), float32 and
+ * float16 feeds are first converted to the type each input takes (see matchFeedTypes).
+ */
+export function toOrtFeeds(ort: OrtModule, feeds: Feeds, inputs?: readonly RunnerIO[]): Record<string, OrtTensor> {
+  const matched = inputs ? matchFeedTypes(feeds, inputs) : feeds;
   const out: Record<string, OrtTensor> = {};
-  for (const [name, t] of Object.entries(feeds)) out[name] = new ort.Tensor(toOrtType(t.dtype), t.data, t.dims);
+  for (const [name, t] of Object.entries(matched)) out[name] = new ort.Tensor(toOrtType(t.dtype), t.data, t.dims);
   return out;
+}
+
+/** A session's inputs as RunnerIO, from the metadata onnxruntime reads from the model. */
+export function sessionInputs(session: InferenceSession): RunnerIO[] {
+  return describe(session.inputNames, session.inputMetadata);
 }
 
 export async function createSessionRunner(ort: OrtModule, source: string | Uint8Array, options: RunnerOptions, label: string): Promise<Runner> {
@@ -47,12 +57,12 @@ class SessionRunner implements Runner {
     private readonly session: InferenceSession,
     private readonly label: string,
   ) {
-    this.inputs = describe(session.inputNames, session.inputMetadata);
+    this.inputs = sessionInputs(session);
     this.outputs = describe(session.outputNames, session.outputMetadata);
   }
 
   async run(feeds: Feeds, outputNames?: string[]): Promise<Record<string, HostTensor>> {
-    const ortFeeds = toOrtFeeds(this.ort, feeds);
+    const ortFeeds = toOrtFeeds(this.ort, feeds, this.inputs);
     let results: InferenceSession.OnnxValueMapType;
     try {
       results = outputNames ? await this.session.run(ortFeeds, outputNames) : await this.session.run(ortFeeds);
@@ -64,7 +74,8 @@ class SessionRunner implements Runner {
       const t = value as TypedTensor<'float32'>;
       const dtype = fromOrtType(t.type);
       if (dtype === undefined) throw new LowbitError(`output '${name}' has a type lowbit cannot read (${t.type})`, { code: 'runtime-type' });
-      out[name] = { dtype, dims: [...t.dims], data: t.data as TypedArray };
+      const data = t.data as TypedArray;
+      out[name] = { dtype, dims: [...t.dims], data: dtype === DataType.FLOAT16 ? float16Bits(data) : data };
     }
     return out;
   }

@@ -38,6 +38,11 @@ export interface RunnerOptions {
 export interface Runner {
   readonly inputs: readonly RunnerIO[];
   readonly outputs: readonly RunnerIO[];
+  /**
+   * float32 feeds for float16 inputs are converted (rounding half to even), and float16 feeds for
+   * float32 inputs; other type mismatches fail with code 'input-type-mismatch'. float16 outputs
+   * come back as Uint16Array bits (eval/verify.ts `asNumbers` decodes them).
+   */
   run(feeds: Feeds, outputNames?: string[]): Promise<Record<string, HostTensor>>;
   dispose(): Promise<void>;
 }

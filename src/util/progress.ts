@@ -77,7 +77,8 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
 
 /** "calibrating 120/500 samples · group 2/3 · 0:42 left". */
 export function progressLine(label: string, done: number, total: number | undefined, unit: string, etaSeconds?: number, note?: string): string {
-  const parts = [`${label} ${done}${total !== undefined ? `/${total}` : ''} ${unit}`];
+  const counted = done === 1 && total === undefined && unit.endsWith('s') ? unit.slice(0, -1) : unit; // "1 sample"
+  const parts = [`${label} ${done}${total !== undefined ? `/${total}` : ''} ${counted}`];
   if (note) parts.push(note);
   if (etaSeconds !== undefined && Number.isFinite(etaSeconds) && total !== undefined && done < total) parts.push(`${formatDuration(etaSeconds)} left`);
   return parts.join(' · ');

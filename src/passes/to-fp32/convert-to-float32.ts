@@ -11,7 +11,9 @@ import { removeIdentityCasts } from '../fp16/identity-casts.js';
 import { nodeLabel } from '../fp16/values.js';
 import { dequantizeGatherTable, foldConstantDequantize } from './dequantize-constants.js';
 import { FloatWeights } from './float-weights.js';
+import { undoGatherBlockQuantized } from './gather-block-quantized.js';
 import { halfToFloat } from './half-to-float.js';
+import { undoMatMulNBits } from './matmul-nbits.js';
 import { removeQdqPair } from './qdq-pairs.js';
 import { undoIntegerForm } from './undo-integer-forms.js';
 
@@ -23,6 +25,10 @@ export interface Float32Result {
   notes: Diagnostic[];
 }
 
+const MS_DOMAIN = 'com.microsoft';
+/** The com.microsoft ops lowbit's int4 mode writes, and the float op each becomes. */
+const CONTRIB_FLOAT_OPS = new Map([['MatMulNBits', 'MatMul'], ['GatherBlockQuantized', 'Gather']]);
+
 /** Ops that show a model still computes on quantized values after conversion. */
 const QUANTIZED_OPS = new Set([
   'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearConv', 'QLinearMatMul',
@@ -32,9 +38,11 @@ const QUANTIZED_OPS = new Set([
 /**
  * Turn a float16 or quantized model back into a float32 model, in place (`lowbit convert --to fp32`):
  * the dynamic quantizer's MatMulInteger and ConvInteger chains become MatMul and Conv with
- * dequantized weights, DequantizeLinear of constants and of quantized Gather tables is folded into
- * float32 initializers, QuantizeLinear → DequantizeLinear pairs on activations are dropped, and
- * every float16 tensor, type and Cast becomes float32 (Casts left without a purpose are removed).
+ * dequantized weights, com.microsoft MatMulNBits and GatherBlockQuantized (int4's outputs) become
+ * MatMul and Gather on dequantized weights, DequantizeLinear of constants (blocked int4 included)
+ * and of quantized Gather tables is folded into float32 initializers, QuantizeLinear →
+ * DequantizeLinear pairs on activations are dropped, and every float16 tensor, type and Cast
+ * becomes float32 (Casts left without a purpose are removed).
  * Quantized ops that match none of these forms stay, each named in a warning.
  */
 export function convertToFloat32(model: Model): Float32Result {
@@ -68,6 +76,13 @@ function undoQuantizedForms(model: Model, weights: FloatWeights, notes: Diagnost
   const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
   for (const graph of model.allGraphs()) {
     for (const node of graph.nodes) {
+      const contribFloatOp = node.domain === MS_DOMAIN ? CONTRIB_FLOAT_OPS.get(node.opType) : undefined;
+      if (contribFloatOp) {
+        const skip = node.opType === 'MatMulNBits' ? undoMatMulNBits(model, node, weights) : undoGatherBlockQuantized(node, weights);
+        if (skip) notes.push({ ...skip, severity: 'warning', ...nodeLabel(node) });
+        else count(`${node.opType} → ${contribFloatOp}`);
+        continue;
+      }
       if (node.domain !== '') continue;
       if (node.opType === 'MatMulInteger' || node.opType === 'ConvInteger') {
         const skip = undoIntegerForm(model, node, weights);

@@ -27,3 +27,16 @@ export function soleReader(v: Value): Node | undefined {
   const readers = v.consumers();
   return readers.length === 1 && !v.isGraphOutput() ? readers[0] : undefined;
 }
+
+/**
+ * Put the float nodes `build` makes where the quantized `op` was: `op` hands over its (single)
+ * output and its name for them to take, then goes, with whatever fed only it.
+ */
+export function replaceNode(op: Node, build: (output: Value, name: string) => Node[]): void {
+  const output = op.output();
+  const name = op.name;
+  op.setOutput(0, null);
+  op.name = '';
+  for (const node of build(output, name)) op.graph!.insertBefore(op, node);
+  removeIfDead(op);
+}

@@ -30,9 +30,16 @@ export function constantParams(value: Value, scale: Value | undefined, zeroPoint
 }
 
 /**
+ * What the quantizers append to a weight's name: onnxruntime's "_quantized", lowbit int4's "_Q4"
+ * (MatMulNBits) and "_int4" (blocked DequantizeLinear), and its Gather tables' "_q4" / "_q8". The
+ * float weight takes the name back, so a model quantized again gets the names it first had.
+ */
+const QUANTIZED_SUFFIX = /_(quantized|Q4|int4|q4|q8)$/;
+
+/**
  * Float32 initializers made from quantized weights, one per weight and quantization: a weight read
- * by several integer ops is dequantized once. The new initializer lives in the weight's graph and
- * is named after it without the quantizer's "_quantized" suffix.
+ * by several quantized ops is dequantized once. The new initializer lives in the weight's graph and
+ * is named after it without the quantizer's suffix.
  */
 export class FloatWeights {
   private readonly made = new Map<string, Value>();
@@ -44,12 +51,19 @@ export class FloatWeights {
   get(q: QuantizedConstant, dims?: readonly number[]): Value {
     const p = q.params;
     const key = [q.value.name, q.scaleValue.name, q.zeroPointValue?.name ?? '', p.axis, p.blockSize ?? 0].join('\u0000');
+    const tensor = q.value.constTensor()!;
+    return this.cached(key, q.value, dims ?? tensor.dims, () => dequantizeTensor(tensor, p));
+  }
+
+  /**
+   * The float32 initializer for `key` (which must say everything the values depend on), made by
+   * `dequantize` the first time; it lives beside `source` and is named after it.
+   */
+  cached(key: string, source: Value, dims: readonly number[], dequantize: () => Float32Array): Value {
     let made = this.made.get(key);
     if (!made) {
-      const tensor = q.value.constTensor()!;
-      const data = dequantizeTensor(tensor, p);
-      const name = this.model.freshName(q.value.name.replace(/_quantized$/, '') || 'dequantized');
-      made = q.value.graph!.addInitializer(name, DenseTensor.fromTyped(DataType.FLOAT, dims ?? [...tensor.dims], data));
+      const name = this.model.freshName(source.name.replace(QUANTIZED_SUFFIX, '') || 'dequantized');
+      made = source.graph!.addInitializer(name, DenseTensor.fromTyped(DataType.FLOAT, [...dims], dequantize()));
       this.made.set(key, made);
       this.count++;
     }

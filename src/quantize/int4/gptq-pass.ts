@@ -67,6 +67,7 @@ export async function quantizeWithGptq(model: Model, calibration: LayerCalibrati
 
   const outcome: GptqOutcome = { weights: readers.size, samples: 0, passes: 0, deadInputs: 0, notes: [], warnings: [] };
   const originals = new Map<Value, Tensor>();
+  let done = 0;
   try {
     for (const stage of [...stages.keys()].sort((a, b) => a - b)) {
       for (const group of groupByMemory(stages.get(stage)!, readers, calibration.maxHessianBytes ?? DEFAULT_MAX_HESSIAN_BYTES)) {
@@ -77,6 +78,7 @@ export async function quantizeWithGptq(model: Model, calibration: LayerCalibrati
         for (const weight of group) {
           const tensor = weight.constTensor()!;
           const blocks = quantizeOne(weight, tensor, readers.get(weight)!, hessians.byValue, store, outcome);
+          calibration.onLayer?.(++done, readers.size);
           if (sequential) {
             originals.set(weight, tensor);
             weight.initializer = dequantizedTensor(blocks, tensor.dtype);

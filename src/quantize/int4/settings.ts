@@ -37,10 +37,17 @@ export const DEFAULT_BLOCK_SIZE = 32;
  * checks before it reads the model, when the calibration source is known but not yet opened:
  * `calibrationGiven` says whether there will be one.
  */
+/**
+ * The largest block: onnxruntime's MLAS 4-bit GEMM has kernels for blocks of 16 to 256 (its
+ * dispatch table, qnbitgemm.cpp) and falls back to dequantizing the whole weight for others; a
+ * block longer than a layer's K is padded with zeros, so a huge one multiplies the file's size.
+ */
+export const MAX_BLOCK_SIZE = 256;
+
 export function int4Settings(options: QuantizeOptions, calibrationGiven = options.int4Calibration !== undefined): Int4Settings {
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
-  if (!isValidBlockSize(blockSize)) {
-    throw new UsageError(`--block-size must be a power of two of at least 16 (16, 32, 64, 128, …), got ${blockSize}`, { code: 'bad-block-size' });
+  if (!isValidBlockSize(blockSize) || blockSize > MAX_BLOCK_SIZE) {
+    throw new UsageError(`--block-size must be 16, 32, 64, 128 or 256 (a power of two from 16 to ${MAX_BLOCK_SIZE}: onnxruntime's 4-bit kernels take no larger block, and a block longer than a layer's K is padded, so the file grows), got ${blockSize}`, { code: 'bad-block-size' });
   }
   const method = options.int4Method ?? 'rtn';
   if (!INT4_METHODS.includes(method)) throw new UsageError(`unknown --int4-method '${method}': choose one of ${INT4_METHODS.join(', ')}`, { code: 'bad-int4-method' });

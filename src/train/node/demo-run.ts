@@ -1,4 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
+import { checkOutputFolder } from '../../node/output-paths.js';
 import type { DemoPageRow } from '../../report/demo-page.js';
 import { join, resolve } from 'node:path';
 import { LowbitError } from '../../errors.js';
@@ -95,6 +96,7 @@ const FILES: Record<RowKey, string> = {
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const begin = performance.now();
+  checkOutputFolder(options.out, '--out'); // before the training, which the results would be lost with
   const mnist = findMnist(options.mnist);
   if (!mnist) {
     const where = options.mnist ? `${options.mnist} does not hold 0.json … 9.json` : 'it was not found in $LOWBIT_CORPUS_DIR/data/mnist or .corpus/data/mnist';
