@@ -6,6 +6,8 @@ export { FolderDataSource } from './node/external-source.js';
 export { createNodeRunner } from './runner/ort-node.js';
 export type { Runner, HostTensor, Feeds, RunnerOptions } from './runner/runner.js';
 export { openSource } from './node/data-sources.js';
+export type { SourceOptions } from './node/data-sources.js';
+export { hasInt8DotProduct } from './node/cpu.js';
 export { writeQuantizeReport, writeEvalReport, gatherQuantizeReport } from './report/gather.js';
 export { loadReportAssets } from './report/chart-asset.js';
 export { nodeCalibrator } from './node/calibrator.js';

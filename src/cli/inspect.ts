@@ -10,7 +10,7 @@ interface InspectOptions {
 
 export async function inspectCommand(path: string, options: InspectOptions): Promise<void> {
   const top = Number(options.top);
-  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got '${options.top}'`, { code: 'bad-option' });
+  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number of at least 0, got '${options.top}'`, { code: 'bad-option' });
   const loaded = readModelFile(path);
   const summary = summarizeModel(loaded.model, top);
   if (options.json) printJson({ file: { path, bytes: loaded.bytes }, ...summary });

@@ -7,7 +7,7 @@ import { CALIBRATION_METADATA_KEY } from '../eval/exclude-command.js';
 import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
-import { MODES, WEIGHT_METHODS, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
+import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
@@ -108,8 +108,9 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
 }
 
 async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promise<void> {
-  checkFlagsForMode(cli);
+  if (!(MODES as readonly string[]).includes(cli.mode)) throw new UsageError(`unknown mode '${cli.mode}': choose one of ${MODES.join(', ')}`, { code: 'bad-mode' });
   const options = toOptions(cli);
+  checkFlagsForMode(cli, options);
   if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
   const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
   if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && !sixteenBit && hasInt8DotProduct() === false) {
@@ -468,42 +469,24 @@ function removeOutputs(written: WrittenModel): void {
 }
 
 /**
- * Flags that only some modes read. Given with another mode they would be ignored without a word,
- * and the user would believe they had an effect.
+ * Flags the mode does not read (the library's OPTION_MODES, plus the calibration flags only the
+ * CLI has): given with another mode they would be ignored without a word.
  */
-const MODE_FLAGS: readonly [keyof QuantizeCliOptions, string, readonly QuantizeMode[]][] = [
-  ['perTensor', '--per-tensor', ['weights-int8', 'dynamic', 'int8']],
-  ['symmetric', '--symmetric', ['weights-int8', 'dynamic', 'int8', 'int4']],
-  ['asymmetric', '--asymmetric', ['weights-int8', 'dynamic', 'int8', 'int4']],
-  ['reduceRange', '--reduce-range/--no-reduce-range', ['weights-int8', 'dynamic', 'int8']],
-  ['gather', '--gather/--no-gather', ['weights-int8', 'dynamic']],
-  ['keepIoTypes', '--keep-io-types', ['fp16']],
-  ['fp16Block', '--fp16-block', ['fp16']],
-  ['calibMethod', '--calib-method', ['int8']],
-  ['percentile', '--percentile', ['int8']],
-  ['activations', '--activations', ['int8']],
-  ['blockSize', '--block-size', ['int4']],
-  ['int4Method', '--int4-method', ['int4']],
-  ['int4Format', '--int4-format', ['int4']],
-  ['accuracyLevel', '--accuracy-level', ['int4']],
-  ['gatherBits', '--gather-bits', ['int4']],
-];
-
-function checkFlagsForMode(cli: QuantizeCliOptions): void {
-  const mode = cli.mode as QuantizeMode;
-  if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`unknown mode '${cli.mode}': choose one of ${MODES.join(', ')}`, { code: 'bad-mode' });
-  const misplaced = MODE_FLAGS.filter(([key, , modes]) => cli[key] !== undefined && !modes.includes(mode));
+function checkFlagsForMode(cli: QuantizeCliOptions, options: QuantizeOptions): void {
+  const mode = options.mode;
+  const flagOf = (key: string) => (key === 'symmetric' ? '--symmetric/--asymmetric' : `--${key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`);
+  const misplaced: [string, readonly string[]][] = [
+    ...(mode !== 'int8' ? (['calibMethod', 'percentile'] as const).filter((key) => cli[key] !== undefined).map((key) => [flagOf(key), ['int8']] as [string, string[]]) : []),
+    ...optionsForOtherModes(options).map(([key, modes]): [string, readonly string[]] => [flagOf(key), modes]),
+  ];
   if (misplaced.length) {
-    throw new UsageError(misplaced.map(([, flag, modes]) => `${flag} is for --mode ${modes.join(', ')}`).join('; ') + `, not ${mode}`, { code: 'bad-option' });
+    throw new UsageError(misplaced.map(([flag, modes]) => `${flag} is for --mode ${modes.join(', ')}`).join('; ') + `, not ${mode}`, { code: 'bad-option' });
   }
   if (cli.percentile !== undefined && !(Number(cli.percentile) > 0 && Number(cli.percentile) <= 100)) {
     throw new UsageError(`--percentile must be a number in (0, 100], got '${cli.percentile}'`, { code: 'bad-option' });
   }
   if (cli.percentile !== undefined && cli.calibMethod !== 'percentile') {
     throw new UsageError(`--percentile sets the percentile of --calib-method percentile; the method here is ${cli.calibMethod ?? 'minmax (the default)'}`, { code: 'bad-option' });
-  }
-  if (cli.gatherBits !== undefined && cli.int4Format === 'qdq') {
-    throw new UsageError('--gather-bits writes com.microsoft GatherBlockQuantized, which --int4-format qdq (standard ONNX only) leaves out: drop one of them', { code: 'bad-option' });
   }
 }
 

@@ -82,7 +82,7 @@ function stateFor(target: EvalTarget, options: EvaluateOptions, reference: EvalT
     if (!target.runner.outputs.some((o) => o.name === output)) {
       throw new UsageError(`${target.name} has no output '${output}' (it has ${target.runner.outputs.map((o) => o.name).join(', ')})`, { code: 'no-scores' });
     }
-    state.accuracy = new AccuracyAccumulator(options.labels, output, options.labelsFile ?? 'the labels');
+    state.accuracy = new AccuracyAccumulator(options.labels, output, options.labelsFile ?? 'the labels array');
   }
   if (reference) {
     const names = reference.runner.outputs.map((o) => o.name).filter((n) => target.runner.outputs.some((o) => o.name === n));

@@ -92,13 +92,56 @@ export interface CalibrationOutcome {
   warnings?: Diagnostic[];
 }
 
+/**
+ * Options that only some modes read. Given with another mode they would be ignored without a
+ * word, and the caller would believe they had an effect. (The CLI's flags are these names in
+ * kebab case: blockSize is --block-size.)
+ */
+export const OPTION_MODES: { readonly [K in keyof QuantizeOptions]?: readonly QuantizeMode[] } = {
+  perTensor: ['weights-int8', 'dynamic', 'int8'],
+  symmetric: ['weights-int8', 'dynamic', 'int8', 'int4'],
+  reduceRange: ['weights-int8', 'dynamic', 'int8'],
+  gather: ['weights-int8', 'dynamic'],
+  keepIoTypes: ['fp16'],
+  fp16Block: ['fp16'],
+  isolate: ['int8'],
+  activations: ['int8'],
+  wideActivations: ['int8'],
+  calibrate: ['int8'],
+  blockSize: ['int4'],
+  int4Method: ['int4'],
+  int4Format: ['int4'],
+  accuracyLevel: ['int4'],
+  gatherBits: ['int4'],
+  int4Calibration: ['int4'],
+  hqq: ['int4'],
+  weightCalibration: ['int8', 'weights-int8'],
+  gptq: ['int4', 'int8', 'weights-int8'],
+};
+
+/** The options given that `options.mode` does not read, each with the modes that do. */
+export function optionsForOtherModes(options: QuantizeOptions): [keyof QuantizeOptions, readonly QuantizeMode[]][] {
+  const given = options as unknown as Record<string, unknown>;
+  return (Object.entries(OPTION_MODES) as [keyof QuantizeOptions, readonly QuantizeMode[]][]).filter(([key, modes]) => given[key] !== undefined && !modes.includes(options.mode));
+}
+
+const ACTIVATION_TYPES = ['uint8', 'int8', 'uint16', 'int16'];
+
 export function checkOptions(options: QuantizeOptions): void {
+  if (typeof options !== 'object' || options === null) throw new UsageError(`quantize() takes an options object with at least { mode }, got ${options === null ? 'null' : typeof options}`, { code: 'bad-option' });
   if (!MODES.includes(options.mode)) {
     throw new UsageError(`unknown mode '${options.mode}': choose one of ${MODES.join(', ')}`, { code: 'bad-mode' });
   }
   if (!AVAILABLE_MODES.includes(options.mode)) {
     throw new UsageError(`mode '${options.mode}' is not available in this version yet (available: ${AVAILABLE_MODES.join(', ')})`, { code: 'mode-unavailable' });
   }
+  const misplaced = optionsForOtherModes(options);
+  if (misplaced.length) throw new UsageError(`${misplaced.map(([key, modes]) => `${key} is for mode ${modes.join(', ')}`).join('; ')}, not ${options.mode}`, { code: 'bad-option' });
+  for (const key of ['exclude', 'fp16Block', 'wideActivations', 'isolate'] as const) {
+    const names = options[key];
+    if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) throw new UsageError(`${key} takes an array of names, got ${JSON.stringify(names)}`, { code: 'bad-option' });
+  }
+  if (options.activations !== undefined && !ACTIVATION_TYPES.includes(options.activations)) throw new UsageError(`activations must be one of ${ACTIVATION_TYPES.join(', ')}, got '${String(options.activations)}'`, { code: 'bad-option' });
   if (options.mode === 'int4') int4Settings(options);
   if (options.weightMethod !== undefined) {
     if (!WEIGHT_METHODS.includes(options.weightMethod)) throw new UsageError(`weight method must be one of ${WEIGHT_METHODS.join(', ')}, got '${options.weightMethod}'`, { code: 'bad-option' });

@@ -247,6 +247,27 @@ describe('every mode', () => {
     await expect(quantize(mixedModel(), { mode: 'int3' as never })).rejects.toThrow(/unknown mode 'int3'/);
   });
 
+  it('checks its arguments before any work: a Model, options the mode reads, names that exist', async () => {
+    const model = mixedModel();
+    const before = encodeModel(model);
+    await expect(quantize({ model } as unknown as Model, { mode: 'weights-int8' })).rejects.toThrow('quantize() takes a Model: give readModelFile(path).model');
+    await expect(quantize(model, undefined as never)).rejects.toMatchObject({ code: 'bad-option' });
+    await expect(quantize(model, { mode: 'weights-int8', blockSize: 64, activations: 'int16' })).rejects.toThrow('activations is for mode int8; blockSize is for mode int4, not weights-int8');
+    await expect(quantize(model, { mode: 'int8', activations: 'int3' as never, calibrate: async () => ({ ranges: new Map() }) })).rejects.toThrow("activations must be one of uint8, int8, uint16, int16, got 'int3'");
+    await expect(quantize(model, { mode: 'weights-int8', exclude: 'Conv' as never })).rejects.toThrow('exclude takes an array of names, got "Conv"');
+    await expect(quantize(model, { mode: 'int4', int4Format: 'qdq', gatherBits: 8 })).rejects.toThrow('--gather-bits writes com.microsoft GatherBlockQuantized');
+    expect(encodeModel(model)).toEqual(before); // nothing was touched
+    const result = await quantize(model, { mode: 'weights-int8', exclude: ['Gemm', 'NoSuchNode'] });
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'exclude-unmatched', reason: expect.stringContaining("'NoSuchNode' matches no node name or op type") }));
+    expect(result.skipped.filter((d) => d.code === 'excluded').map((d) => d.opType)).toEqual(['Gemm', 'Gemm']);
+  });
+
+  it('int8: a calibrate function that returns no ranges map, or a range that is not finite, fails naming the tensor', async () => {
+    await expect(quantize(mixedModel(), { mode: 'int8', calibrate: async () => ({}) as never })).rejects.toMatchObject({ code: 'bad-calibration' });
+    const nanFirst = async (_m: Model, tensors: string[]) => ({ ranges: new Map(tensors.map((t, i) => [t, { min: i === 0 ? NaN : -1, max: 1 }])) });
+    await expect(quantize(mixedModel(), { mode: 'int8', calibrate: nanFirst })).rejects.toThrow(/calibration gave tensor 'x' the range \[NaN, 1\]/);
+  });
+
   it('leaves attribute-typed tensors alone', async () => {
     const model = mixedModel();
     await quantize(model, { mode: 'weights-int8' });

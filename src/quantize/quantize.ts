@@ -2,9 +2,9 @@ import type { Diagnostic } from '../diagnostics.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { DataType } from '../ir/dtype.js';
 import { checkModel, errorsOf } from '../ir/checker.js';
-import type { Model } from '../ir/model.js';
+import { Model } from '../ir/model.js';
 import { summarizeModel } from '../inspect/summary.js';
-import { GraphCheckError, LowbitError, PassError } from '../errors.js';
+import { GraphCheckError, LowbitError, PassError, UsageError } from '../errors.js';
 import { runPasses, type Pass } from '../passes/pass.js';
 import { topoSortPass } from '../passes/topo-sort.js';
 import { foldConstantCastsPass } from '../passes/fold-constant-casts.js';
@@ -50,6 +50,10 @@ export interface QuantizeResult {
  * here touches files or runs the model (verification is the caller's, see eval/verify.ts).
  */
 export async function quantize(model: Model, options: QuantizeOptions): Promise<QuantizeResult> {
+  if (!(model instanceof Model)) {
+    const loaded = typeof model === 'object' && model !== null && 'model' in model;
+    throw new UsageError(`quantize() takes a Model${loaded ? ': give readModelFile(path).model, not what readModelFile returns' : ` (from readModelFile(path).model or decodeModel(bytes)), got ${model === null ? 'null' : typeof model}`}`, { code: 'bad-model' });
+  }
   checkOptions(options);
   const timings: Record<string, number> = {};
   const time = <T>(label: string, fn: () => T): T => {
@@ -61,6 +65,7 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
     }
   };
   refuseQuantizedInput(model, options.mode);
+  const unmatched = unmatchedNames(model, options.exclude ?? []);
   const result =
     options.mode === 'fp16'
       ? time('fp16', () => quantizeFp16(model, options))
@@ -69,6 +74,9 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
         : options.mode === 'int4'
           ? await quantizeInt4(model, options, timings)
           : await quantizeWeights(model, options, time);
+  if (unmatched.length) {
+    result.warnings.push({ code: 'exclude-unmatched', severity: 'warning', reason: `exclude: ${unmatched.map((n) => `'${n}'`).join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no node name or op type of this model, so nothing was kept in float for ${unmatched.length === 1 ? 'it' : 'them'}` });
+  }
   if (!result.noop) {
     const errors = errorsOf(checkModel(model));
     if (errors.length) throw new GraphCheckError(`quantization produced an invalid graph: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`, errors);
@@ -153,6 +161,14 @@ const QUANTIZED_FORMS: Record<string, string> = { 'weights-int8': 'weight', dyna
 
 /** Ops that quantize activations (or run on quantized ones): a model with them is int8 through and through. */
 const QUANTIZED_ACTIVATION_OPS = new Set(['QuantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearMul', 'DynamicQuantizeMatMul', 'QGemm', 'QAttention']);
+
+/** The names in `exclude` that are neither a node's name nor an op type in the model, as given (before any rewrite). */
+function unmatchedNames(model: Model, names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  const known = new Set<string>();
+  for (const graph of model.allGraphs()) for (const node of graph.nodes) known.add(node.opType).add(node.name);
+  return names.filter((n) => !known.has(n));
+}
 
 /** Never quantize twice: a model with Q/DQ, integer or 4-bit ops is refused, naming what is there. */
 function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {

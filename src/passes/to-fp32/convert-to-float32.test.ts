@@ -14,6 +14,7 @@ import { randomFloats } from '../../../test/helpers/ort.js';
 import { convertToFloat16 } from '../fp16/convert-to-float16.js';
 import { checkerErrors, fidelity, opSequence, run, worstCosine } from '../../../test/helpers/fidelity.js';
 import { convertToFloat32 } from './convert-to-float32.js';
+import { quantize } from '../../quantize/quantize.js';
 
 const F = DataType.FLOAT;
 const H = DataType.FLOAT16;
@@ -196,5 +197,17 @@ describe('convertToFloat32', () => {
       ['fp32-not-undone', 'QuantizeLinear'],
       ['fp32-not-undone', 'static_mm'],
     ]);
+  });
+
+  it('drops the quantization lowbit recorded once it is undone, and keeps it while some remains', async () => {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', F, [3, 8]);
+    b.output(b.op('MatMul', [x, b.initializer('w', float32Tensor([8, 4], randomFloats(32, 3)))]), F, [3, 4]);
+    const quantized = b.model;
+    await quantize(quantized, { mode: 'weights-int8' });
+    quantized.setMetadata('lowbit.calibration', '{}');
+    quantized.setMetadata('owner', 'kept');
+    const back = toFloat32Copy(quantized).model;
+    expect(back.metadataProps.map(([k]) => k).sort()).toEqual(['lowbit.version', 'owner']);
   });
 });

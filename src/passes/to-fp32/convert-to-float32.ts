@@ -58,8 +58,16 @@ export function convertToFloat32(model: Model): Float32Result {
   for (const node of remainingQuantizedOps(model)) {
     notes.push({ code: 'fp32-not-undone', severity: 'warning', ...nodeLabel(node), reason: `${node.opType} is not part of a form lowbit can turn back into float; it stays` });
   }
+  // What lowbit recorded of how the model was quantized no longer describes it once that is undone
+  // (and `eval` would print a re-quantize command from it).
+  if (undone + halfTensors > 0 && remainingQuantizedOps(model).length === 0) {
+    model.metadataProps = model.metadataProps.filter(([key]) => !LOWBIT_QUANTIZATION_KEYS.has(key));
+  }
   return { model, converted: undone + halfTensors, notes };
 }
+
+/** metadata_props quantize() and the CLI write (src/quantize/quantize.ts, eval/exclude-command.ts). */
+const LOWBIT_QUANTIZATION_KEYS = new Set(['lowbit.mode', 'lowbit.options', 'lowbit.calibration']);
 
 /** convertToFloat32 for the pass manager (`convert --to fp32`); its notes become diagnostics. */
 export const float32Pass: Pass = {

@@ -148,8 +148,9 @@ const cases: Case[] = [
   { label: 'nbits, hqq asymmetric (float zero points), block 32, gather-bits 4 (uint4 table)', options: { mode: 'int4', int4Method: 'hqq', symmetric: false, blockSize: 32, gatherBits: 4, accuracyLevel: 0 } },
   { label: 'q4f16 nbits, asymmetric, block 32 (float16 scales), gather-bits 4', options: { mode: 'int4', symmetric: false, blockSize: 32, gatherBits: 4, accuracyLevel: 0 }, fp16: true },
   { label: 'q4f16 nbits, hqq (float16 zero points), block 16', options: { mode: 'int4', int4Method: 'hqq', symmetric: false, blockSize: 16, accuracyLevel: 0 }, fp16: true },
-  { label: 'qdq, symmetric (int4), block 32, gather-bits 8', options: { mode: 'int4', int4Format: 'qdq', blockSize: 32, gatherBits: 8 } },
-  { label: 'qdq, asymmetric (uint4 + zero points), block 16, gather-bits 4', options: { mode: 'int4', int4Format: 'qdq', symmetric: false, blockSize: 16, gatherBits: 4 } },
+  // qdq is standard ONNX only: no GatherBlockQuantized tables (quantize refuses gatherBits with it).
+  { label: 'qdq, symmetric (int4), block 32', options: { mode: 'int4', int4Format: 'qdq', blockSize: 32 } },
+  { label: 'qdq, asymmetric (uint4 + zero points), block 16', options: { mode: 'int4', int4Format: 'qdq', symmetric: false, blockSize: 16 } },
   { label: 'q4f16 qdq, symmetric, block 16', options: { mode: 'int4', int4Format: 'qdq', blockSize: 16 }, fp16: true },
 ];
 

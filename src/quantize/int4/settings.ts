@@ -53,6 +53,9 @@ export function int4Settings(options: QuantizeOptions, calibrationGiven = option
   if (!INT4_METHODS.includes(method)) throw new UsageError(`unknown --int4-method '${method}': choose one of ${INT4_METHODS.join(', ')}`, { code: 'bad-int4-method' });
   const format = options.int4Format ?? 'nbits';
   if (!INT4_FORMATS.includes(format)) throw new UsageError(`unknown --int4-format '${format}': choose nbits (com.microsoft MatMulNBits) or qdq (standard ONNX, opset 21)`, { code: 'bad-int4-format' });
+  if (format === 'qdq' && options.gatherBits !== undefined) {
+    throw new UsageError('--gather-bits writes com.microsoft GatherBlockQuantized, which --int4-format qdq (standard ONNX only) leaves out: drop one of them', { code: 'bad-option' });
+  }
   const level = options.accuracyLevel;
   if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 4)) {
     throw new UsageError(`--accuracy-level must be 0, 1, 2, 3 or 4, got ${level}`, { code: 'bad-accuracy-level' });

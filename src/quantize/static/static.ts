@@ -59,7 +59,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   const sources = plan.groups.sourceTensors().map((v) => v.name);
   const calibration: CalibrationOutcome = sources.length ? await calibrate(model, sources) : { ranges: new Map() };
   warnings.push(...(calibration.warnings ?? []));
-  const measured = calibration.ranges;
+  const measured = checkedRanges(calibration);
 
   const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
   // Excluded nodes read the float tensors themselves, not a DequantizeLinear: onnxruntime fuses
@@ -116,4 +116,20 @@ function resolveWide(model: Model, names: readonly string[], planned: ReadonlySe
     else unknown.push(name);
   }
   return { wide, unknown };
+}
+
+/**
+ * The ranges a calibrate function returned, checked: a custom one (the library's callers may write
+ * their own) that returns no Map, or a range that is not finite, fails here naming the tensor,
+ * rather than deep inside the rewrite.
+ */
+function checkedRanges(calibration: CalibrationOutcome): Map<string, { min: number; max: number }> {
+  const ranges = calibration?.ranges;
+  if (!(ranges instanceof Map)) throw new LowbitError('the calibrate function must return { ranges: Map<tensor name, { min, max }> }', { code: 'bad-calibration' });
+  for (const [tensor, range] of ranges) {
+    if (!Number.isFinite(range?.min) || !Number.isFinite(range?.max) || range.min > range.max) {
+      throw new LowbitError(`calibration gave tensor '${tensor}' the range [${range?.min}, ${range?.max}]; a range must be finite with min ≤ max`, { code: 'bad-calibration', tensor });
+    }
+  }
+  return ranges;
 }

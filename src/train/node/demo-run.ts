@@ -108,6 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const data = loadMnist(mnist);
+  if (options.limit !== undefined && options.limit > data.count) options.log(`note: --limit ${options.limit} is more than the ${data.count} digits MNIST has here; using all of them`);
   const split = splitIndices(data.count, { seed: options.seed, testFraction: 0.2, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
   if (split.train.length < 2 || split.test.length < 1) throw new LowbitError(`--limit ${options.limit} leaves too few digits to train and test on`, { code: 'bad-option' });
   options.log(`MNIST: ${data.count} digits from ${mnist}; ${split.train.length} to train on, ${split.test.length} held out (split with seed ${options.seed})`);
