@@ -152,6 +152,27 @@ describe('bad usage and bad input', () => {
   });
 });
 
+describe('verification', () => {
+  it('warns about an output far from float and says where to look', () => {
+    const dir = tempDir('cli');
+    // y = x·w1 − x·w2 with w2 = w1 + 0.01: a difference of two large activations, which 8-bit
+    // activations (a step of about 16 over their range) cannot hold.
+    const b = new GraphBuilder(13);
+    const x = b.input('x', DataType.FLOAT, [1, 4]);
+    const a = b.op('MatMul', [x, b.initializer('w', float32Tensor([4, 2], [1000, 1000.01, 1000, 1000.01, 1000, 1000.01, 1000, 1000.01]))]);
+    b.output(b.op('MatMul', [a, b.initializer('d', float32Tensor([2, 1], [-1, 1]))]), DataType.FLOAT, [1, 1]);
+    const model = join(dir, 'cancel.onnx');
+    writeFileSync(model, encodeModel(b.model));
+    const r = lowbit(['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int8', '--calib', 'random', '--samples', '8', '--no-timing', '--json']);
+    expect(r.code).toBe(0);
+    const warning = JSON.parse(r.stdout).verify.fidelityWarning as string;
+    expect(warning).toMatch(/^'\S+' \(cosine -?\d\.\d{4}\) is below cosine 0\.98 against float: `--report FILE\.html` or `lowbit eval OUTPUT --reference MODEL --data SOURCE --per-layer` names the layers that cost most; `--target-cosine 0\.98`/);
+    const text = lowbit(['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int8', '--calib', 'random', '--samples', '8', '--no-timing']);
+    expect(text.stdout).toContain('warning: ');
+    expect(text.stdout).toContain('is below cosine 0.98 against float');
+  });
+});
+
 describe('options checked before the work starts', () => {
   const noStack = (r: { stderr: string }) => expect(r.stderr).not.toMatch(/\n\s+at /);
 

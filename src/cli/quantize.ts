@@ -37,7 +37,27 @@ import { checkSpeed, describeSpeed, slowerThanFloatWarning, SPEED_CHECK_THREADS,
 import { firstSample } from '../eval/first-sample.js';
 
 /** Verification as the command reports it: fidelity, and the speed check unless --no-timing. */
-type VerifyReport = VerifyResult & { note?: string; latency?: SpeedCheck & { warning?: string } };
+type VerifyReport = VerifyResult & { note?: string; fidelityWarning?: string; latency?: SpeedCheck & { warning?: string } };
+
+/** Below this cosine against float an output gets a warning that says where to look. */
+const LOW_COSINE = 0.98;
+
+/**
+ * A warning naming the outputs that moved far from float, and where to look: accuracy that
+ * collapses should come with a hint of which layer did it.
+ */
+function fidelityWarning(verify: VerifyResult, mode: QuantizeMode): string | undefined {
+  const low = verify.outputs.filter((o) => o.cosine < LOW_COSINE);
+  if (low.length === 0) return undefined;
+  const fixes: Record<QuantizeMode, string> = {
+    int8: '`--target-cosine 0.98` keeps the costliest in float (`--float-where-faster` the Convs int8 does not speed up), and `--weight-method gptq` rounds weights from their inputs',
+    'weights-int8': '`--exclude` leaves them in float, and `--weight-method gptq --calib SOURCE` rounds weights from their inputs',
+    dynamic: '`--exclude` leaves them in float',
+    int4: '`--int4-method gptq --calib SOURCE`, a smaller `--block-size` or `--exclude` on the worst layers help',
+    fp16: '`--fp16-block` or `--exclude` keeps them in float32',
+  };
+  return `${low.map((o) => `'${o.name}' (cosine ${o.cosine.toFixed(4)})`).join(', ')} ${low.length === 1 ? 'is' : 'are'} below cosine ${LOW_COSINE} against float: \`--report FILE.html\` or \`lowbit eval OUTPUT --reference MODEL --data SOURCE --per-layer\` names the layers that cost most; ${fixes[mode]}`;
+}
 
 /** What --float-where-faster chose: the Convs kept in float and the latencies it compared. */
 interface SpeedChoiceReport {
@@ -197,6 +217,8 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
       ...(dataSpec ? {} : { randomCount: samples ?? 4 }),
     });
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels);
+    const lowFidelity = fidelityWarning(verify, options.mode);
+    if (lowFidelity) verify.fidelityWarning = lowFidelity;
     if (!dataSpec || dataSpec === 'random') verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
     else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
@@ -594,6 +616,7 @@ function renderReport(report: Report, result: QuantizeResult): string {
       lines.push(`  top-1 on the labels, output '${accuracy.float.output}': float ${top1(accuracy.float)}, quantized ${top1(accuracy.quantized)} (${delta >= 0 ? '+' : ''}${delta.toFixed(2)} points)`);
     }
     if (report.verify.note) lines.push(`  (${report.verify.note})`);
+    if (report.verify.fidelityWarning) lines.push(`warning: ${report.verify.fidelityWarning}`);
     const latency = report.verify.latency;
     if (latency) lines.push(`  ${describeSpeed(latency)}`);
     if (latency?.warning) lines.push(`warning: ${latency.warning}`);

@@ -56,13 +56,20 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
   }
   checkOptions(options);
   const timings: Record<string, number> = {};
+  // Times synchronous steps, and asynchronous ones (calibration) until their promise settles.
   const time = <T>(label: string, fn: () => T): T => {
     const start = performance.now();
+    const record = () => (timings[label] = (timings[label] ?? 0) + Math.round((performance.now() - start) * 10) / 10);
+    let result: T;
     try {
-      return fn();
-    } finally {
-      timings[label] = (timings[label] ?? 0) + Math.round((performance.now() - start) * 10) / 10;
+      result = fn();
+    } catch (error) {
+      record();
+      throw error;
     }
+    if (result instanceof Promise) return result.finally(record) as T;
+    record();
+    return result;
   };
   refuseQuantizedInput(model, options.mode);
   const unmatched = unmatchedNames(model, options.exclude ?? []);
@@ -106,7 +113,7 @@ async function quantizeWeights(model: Model, options: QuantizeOptions, time: Tim
     const weightOnly = weightOnlyRule();
     if (options.weightMethod === 'gptq') {
       const readers = nodesToRewrite(model, weightOnly, { store }, { exclude: options.exclude ?? [] }).map((node) => ({ node, weightIndex: constantWeight(node)!.inputIndex }));
-      const rounding = await roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq);
+      const rounding = await time('gptq', () => roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq));
       warnings.push(...rounding.warnings);
       notes.push(...gptqNotes(rounding));
     }

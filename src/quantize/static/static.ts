@@ -57,7 +57,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
 
   // Only group sources need a range: tensors that share a scale with another take it from there.
   const sources = plan.groups.sourceTensors().map((v) => v.name);
-  const calibration: CalibrationOutcome = sources.length ? await calibrate(model, sources) : { ranges: new Map() };
+  const calibration: CalibrationOutcome = sources.length ? await time('calibrate', () => calibrate(model, sources)) : { ranges: new Map() };
   warnings.push(...(calibration.warnings ?? []));
   const measured = checkedRanges(calibration);
 
@@ -72,7 +72,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   const notes: string[] = [];
   if (options.weightMethod === 'gptq') {
     const readers = [...plan.nodes].filter(([node, spec]) => spec.weight !== undefined && !floatReaders.has(node.name)).map(([node, spec]) => ({ node, weightIndex: spec.weight! }));
-    const rounding = await roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq);
+    const rounding = await time('gptq', () => roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq));
     warnings.push(...rounding.warnings);
     notes.push(...gptqNotes(rounding));
   }
