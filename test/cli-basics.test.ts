@@ -179,18 +179,20 @@ describe('options checked before the work starts', () => {
   it('refuses output paths that cannot be written as files, naming the flag, and writes nothing', () => {
     const dir = tempDir('cli');
     const model = writeSmallModel(dir);
-    const cases: [string[], string][] = [
-      [['quantize', model, '-o', dir, '--mode', 'weights-int8'], `${dir}: is a folder; -o takes a file path`],
-      [['quantize', model, '-o', '', '--mode', 'weights-int8'], '-o: the output path is empty'],
-      [['quantize', model, '-o', join(dir, 'no', 'out.onnx'), '--mode', 'weights-int8'], `the folder ${join(dir, 'no')} does not exist`],
-      [['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'weights-int8', '--report', join(dir, 'none', 'r.html')], `${join(dir, 'none', 'r.html')}: cannot write there: the folder ${join(dir, 'none')} does not exist`],
-      [['convert', model, '-o', dir], `${dir}: is a folder; -o takes a file path`],
-      [['eval', model, '--reference', model, '--data', 'random', '--report', dir], `${dir}: is a folder; --report takes a file path`],
-      [['demo', '--out', model], `${model}: is a file; --out takes a folder`],
+    // Exit 2 for a path that is wrong as given, 1 for a folder the machine does not offer.
+    const cases: [string[], string, number][] = [
+      [['quantize', model, '-o', dir, '--mode', 'weights-int8'], `${dir}: is a folder; -o takes a file path (e.g. ${dir}/model.onnx)`, 2],
+      [['quantize', model, '-o', '', '--mode', 'weights-int8'], '-o is empty: give a file path', 2],
+      [['quantize', model, '-o', join(dir, 'no', 'out.onnx'), '--mode', 'weights-int8'], `the folder ${join(dir, 'no')} does not exist`, 1],
+      [['quantize', model, '-o', join(model, 'out.onnx'), '--mode', 'weights-int8'], `cannot write there: ${model} is a file, not a folder`, 1],
+      [['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'weights-int8', '--report', join(dir, 'none', 'r.html')], `${join(dir, 'none', 'r.html')}: cannot write there: the folder ${join(dir, 'none')} does not exist`, 1],
+      [['convert', model, '-o', dir], `${dir}: is a folder; -o takes a file path`, 2],
+      [['eval', model, '--reference', model, '--data', 'random', '--report', dir], `${dir}: is a folder; --report takes a file path (e.g. ${dir}/report.html)`, 2],
+      [['demo', '--out', model], `${model}: is a file; --out takes a folder`, 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const r = lowbit(args);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toContain(message);
       noStack(r);
     }
@@ -202,8 +204,8 @@ describe('options checked before the work starts', () => {
     const model = writeSmallModel(dir);
     const out = join(dir, 'q.onnx');
     const cases: [string[], string][] = [
-      [['quantize', model, '-o', out, '--mode', 'weights-int8', '--exclude', 'conv,NoSuchNode'], "--exclude: 'conv', 'NoSuchNode' match no node name or op type of this model (case-sensitive; its op types: Conv, Flatten, MatMul, Relu)"],
-      [['quantize', model, '-o', out, '--mode', 'fp16', '--fp16-block', 'Resize'], "--fp16-block: 'Resize' matches no op type of this model"],
+      [['quantize', model, '-o', out, '--mode', 'weights-int8', '--exclude', 'conv,no_such_node'], "--exclude: 'conv', 'no_such_node' match no node name or op type of this model (case-sensitive; its op types: Conv, Flatten, MatMul, Relu)"],
+      [['quantize', model, '-o', out, '--mode', 'fp16', '--fp16-block', 'resize'], "--fp16-block: 'resize' matches no op type of this model"],
       [['quantize', model, '-o', out, '--mode', 'weights-int8', '--dim', 'batch_size=2'], `--dim: 'batch_size' sets nothing in ${model}: its symbolic dims are 'batch'`],
       [['bench', model, '--dim', 'x:7=2'], "--dim: 'x:7' sets nothing"],
     ];
@@ -215,8 +217,10 @@ describe('options checked before the work starts', () => {
     }
     expect(readdirSync(dir)).not.toContain('q.onnx');
     // Known names pass, and generated inputs with a symbolic dim left at 1 get a note.
-    const ok = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--exclude', 'MatMul', '--no-timing']);
+    // An op type the model lacks only warns: one --exclude list serves several models.
+    const ok = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--exclude', 'MatMul,Gemm', '--no-timing']);
     expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("exclude: 'Gemm' matches no node name or op type of this model, so nothing was kept in float for it");
     expect(ok.stderr).toContain('note: generated inputs have symbolic dims set to 1 (x [1, 3, 16, 16])');
     expect(ok.stdout).toContain("excluded by --exclude MatMul");
     const given = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--dim', 'batch=2', '--no-timing']);
@@ -230,6 +234,9 @@ describe('options checked before the work starts', () => {
     const r = lowbit(['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int5', '--json']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'bad-mode', message: "unknown mode 'int5': choose one of weights-int8, dynamic, fp16, int8, int4" } });
+    const unknownFlag = lowbit(['quantize', model, '--mode', 'fp16', '--json']);
+    expect(unknownFlag.code).toBe(2);
+    expect(JSON.parse(unknownFlag.stdout)).toEqual({ error: { code: 'usage', message: "required option '-o, --output <file>' not specified" } });
     const missing = lowbit(['inspect', join(dir, 'none.onnx'), '--json']);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).error.message).toContain('none.onnx');

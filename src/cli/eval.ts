@@ -51,7 +51,7 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   const preprocess = parsePreprocess(cli.preprocess);
   if (cli.perLayer && !cli.reference) throw new UsageError('--per-layer compares each model with its float twin: give it with --reference', { code: 'bad-option' });
   if (cli.report && (!cli.reference || models.length !== 1)) throw new UsageError('--report describes one quantized model against its float model: give one MODEL and --reference', { code: 'bad-option' });
-  if (cli.report) checkOutputFile(cli.report, '--report');
+  if (cli.report) checkOutputFile(cli.report, '--report', 'report.html');
   requireModelFiles([...(cli.reference ? [cli.reference] : []), ...models]);
   if (!cli.labels && !cli.reference) throw new UsageError('nothing to measure: give --labels FILE.npy (accuracy) or --reference FLOAT_MODEL (fidelity), or both', { code: 'bad-option' });
   const labels = cli.labels ? readLabels(cli.labels) : undefined;

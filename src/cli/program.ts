@@ -71,7 +71,7 @@ function buildProgram(): Command {
     .option('--scores-output <name>', 'with --labels: the output holding class scores (default: the first shaped [rows, classes])')
     .option('--preprocess <spec>', 'for image folders: resize=W[xH],mean=R/G/B,std=R/G/B,scale=S,layout=nchw|nhwc,channels=rgb|bgr,fit=fill|cover|contain')
     .option('--samples <n>', 'use at most N samples for calibration and for verification (default: all, or a few random ones)')
-    .option('--dim <name=size,...>', "sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128)")
+    .option('--dim <name=size,...>', 'sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128; may be repeated)', joinRepeated)
     .option('--external-data', 'write tensors to <output>.data (automatic past 2 GiB or when the input had external data)')
     .option('--no-verify', 'skip running float and quantized models side by side (an int8 output is still loaded once in onnxruntime: a file it cannot load is removed, never reported as a result)')
     .option('--float-where-faster', 'with --mode int8: profile the float and int8 models in onnxruntime on this machine and keep in float each Conv whose int8 kernel, with the Q/DQ it alone needs, is not at least 10% faster (closer than two profiles can tell apart); dropped if the whole model then runs more than 5% slower than all int8 (not with --target-cosine)')
@@ -93,7 +93,7 @@ function buildProgram(): Command {
     .option('--per-layer-samples <n>', 'samples for --per-layer (default 4)')
     .option('--preprocess <spec>', 'for image folders: resize=W[xH],mean=R/G/B,std=R/G/B,scale=S,layout=nchw|nhwc,channels=rgb|bgr,fit=fill|cover|contain')
     .option('--samples <n>', 'use at most N samples')
-    .option('--dim <name=size,...>', 'sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128)')
+    .option('--dim <name=size,...>', 'sizes for symbolic input dims of generated inputs (e.g. batch=1,sequence=128; may be repeated)', joinRepeated)
     .option('--threads <n>', 'onnxruntime intra-op threads')
     .option('--report <file>', 'with one MODEL and --reference: write an HTML report (fidelity, per-layer SQNR, sizes, latency)')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
@@ -107,7 +107,7 @@ function buildProgram(): Command {
     .option('--spin', "let idle onnxruntime threads busy-wait between parallel sections (onnxruntime's default; lowbit turns it off: on shared cores it slows runs and makes timings swing)")
     .option('--runs <n>', 'timed runs per model (default 20)')
     .option('--warmup <n>', 'untimed runs per model first (default 3)')
-    .option('--dim <name=size,...>', 'sizes for symbolic input dims (e.g. batch=1,sequence=128)')
+    .option('--dim <name=size,...>', 'sizes for symbolic input dims (e.g. batch=1,sequence=128; may be repeated)', joinRepeated)
     .option('--data <source>', 'time on the first sample of this source instead of generated inputs')
     .option('--preprocess <spec>', 'for image folders, as in eval')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
@@ -134,6 +134,11 @@ function buildProgram(): Command {
   return program;
 }
 
+/** A comma-list flag given more than once means all of them: `--dim a=1 --dim b=2` is `--dim a=1,b=2`. */
+function joinRepeated(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : `${previous},${value}`;
+}
+
 /** Run the CLI; returns the exit code: 0 done, 1 the work failed, 2 bad usage. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -143,8 +148,11 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     const code = reportError(error);
     // A script reading --json gets the failure on stdout too, as one object.
-    if (code !== 0 && argv.includes('--json') && !(error instanceof CommanderError)) {
-      printJson({ error: { code: error instanceof LowbitError ? error.code : 'internal-error', message: error instanceof Error ? error.message : String(error) } });
+    if (code !== 0 && argv.includes('--json')) {
+      // Commander's own errors (a missing option, an unknown flag) are usage errors like ours.
+      const errorCode = error instanceof LowbitError ? error.code : error instanceof CommanderError ? 'usage' : 'internal-error';
+      const message = error instanceof Error ? error.message.replace(/^error: /, '') : String(error);
+      printJson({ error: { code: errorCode, message } });
     }
     return code;
   }

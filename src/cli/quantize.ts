@@ -132,19 +132,13 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   const options = toOptions(cli);
   checkFlagsForMode(cli, options);
   if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
-  const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
-  if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && !sixteenBit && hasInt8DotProduct() === false) {
-    // Without VNNI, full-range int8 weights can saturate onnxruntime's u8×s8 kernels (see node/cpu.ts).
-    options.reduceRange = true;
-    process.stderr.write('note: this processor has no VNNI, so weights use 7 bits (--reduce-range) and onnxruntime\'s int8 kernels cannot saturate; pass --no-reduce-range for a model that will only run on VNNI processors\n');
-  }
   const labels = verifyLabels(cli); // read before the work, so that a bad label file fails first
   const samples = cli.samples === undefined ? undefined : Number(cli.samples);
   if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
   if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
   // Where the results go is checked before the work: a long run is not thrown away for a typo.
   checkOutputFile(cli.output, '-o');
-  if (cli.report) checkOutputFile(cli.report, '--report');
+  if (cli.report) checkOutputFile(cli.report, '--report', 'report.html');
   const dims = parseDims(cli.dim);
   parsePreprocess(cli.preprocess); // bad specs fail before any work is done
   const say = (line: string) => !cli.json || process.stderr.isTTY ? process.stderr.write(`${line}\n`) : undefined;
@@ -174,6 +168,12 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   if (madeUp) say(`note: ${madeUp}`);
   checkNamesNodes(float, '--exclude', options.exclude);
   checkNamesNodes(float, '--fp16-block', options.fp16Block, true);
+  const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
+  if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && !sixteenBit && hasInt8DotProduct() === false) {
+    // Without VNNI, full-range int8 weights can saturate onnxruntime's u8×s8 kernels (see node/cpu.ts).
+    options.reduceRange = true;
+    process.stderr.write('note: this processor has no VNNI, so weights use 7 bits (--reduce-range) and onnxruntime\'s int8 kernels cannot saturate; pass --no-reduce-range for a model that will only run on VNNI processors\n');
+  }
   const whereFaster = cli.floatWhereFaster === true;
   if (whereFaster && (options.mode !== 'int8' || targetCosine !== undefined || !cli.calib)) {
     throw new UsageError(`--float-where-faster is for --mode int8 with --calib, and not with --target-cosine (got --mode ${options.mode}${targetCosine !== undefined ? ' with --target-cosine' : ''}${cli.calib ? '' : ' without --calib'})`, { code: 'bad-option' });
@@ -367,7 +367,8 @@ async function loadFailure(modelPath: string): Promise<Error | undefined> {
 
 /**
  * A name in --exclude (node names or op types) or --fp16-block (op types) that matches nothing in
- * the model is a typo: left alone, the user would believe the node was kept in float.
+ * the model is a typo, and left alone the user would believe the node was kept in float: an error.
+ * A name shaped like an op type (MatMul) only warns: one list serves several models.
  */
 function checkNamesNodes(model: Model, flag: string, names: readonly string[] | undefined, opTypesOnly = false): void {
   if (!names?.length) return;
@@ -379,7 +380,11 @@ function checkNamesNodes(model: Model, flag: string, names: readonly string[] | 
       if (node.name) nodeNames.add(node.name);
     }
   }
-  const unknown = names.filter((n) => !opTypes.has(n) && (opTypesOnly || !nodeNames.has(n)));
+  const unmatched = names.filter((n) => !opTypes.has(n) && (opTypesOnly || !nodeNames.has(n)));
+  const opLike = unmatched.filter((n) => /^[A-Z][A-Za-z0-9]*$/.test(n));
+  // quantize() itself warns about --exclude names that match nothing; --fp16-block is the CLI's to tell.
+  if (opLike.length && opTypesOnly) process.stderr.write(`warning: ${flag}: this model has no ${opLike.join(', ')} node\n`);
+  const unknown = unmatched.filter((n) => !opLike.includes(n));
   if (unknown.length === 0) return;
   const what = opTypesOnly ? 'op type' : 'node name or op type';
   throw new UsageError(`${flag}: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'matches' : 'match'} no ${what} of this model (case-sensitive; its op types: ${[...opTypes].sort().join(', ')})`, { code: 'bad-option' });
@@ -434,12 +439,20 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
   if (cli.calib === 'random') process.stderr.write('warning: calibrating on random inputs: activation ranges will not match real data; give real samples with --calib\n');
   const source = calibrationSource(cli.calib, cli, model, dims, samples);
   const progress = createProgress({ label: 'calibrating', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
-  return nodeCalibrator(source, {
+  const calibrate = nodeCalibrator(source, {
     method,
     ...(percentile !== undefined ? { percentile } : {}),
     ...(samples !== undefined ? { maxSamples: samples } : {}),
     onProgress: (p) => progress.update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(p.groups && p.groups > 1 ? { note: `group ${p.group}/${p.groups}` } : {}) }),
   });
+  // The last state gets its own line (on a terminal, the line ends), so what follows does not run into it.
+  return async (model, tensors) => {
+    try {
+      return await calibrate(model, tensors);
+    } finally {
+      progress.finish();
+    }
+  };
 }
 
 /** gptq (int4, and int8 weights): each layer's input statistics from --calib through onnxruntime-node, with a progress line. */
@@ -462,6 +475,7 @@ function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model
     onLayer: (done, total) => {
       layers = `${done}/${total} layers rounded`;
       progress.update(last.done, last.total, { note: layers });
+      if (done === total) progress.finish();
     },
   };
 }
@@ -595,6 +609,7 @@ function renderReport(report: Report, result: QuantizeResult): string {
   const lines: string[] = [];
   lines.push(`${report.mode}: ${result.quantized} node(s) quantized; ${report.input.path} ${formatBytes(report.input.bytes)} → ${report.output.path} ${formatBytes(report.output.bytes)} (${report.sizeRatio.toFixed(3)}×)`);
   for (const note of result.notes) lines.push(`note: ${note}`);
+  if (report.sizeRatio > 1) lines.push(`warning: the output is larger than the input (${report.sizeRatio.toFixed(3)}×): little of this model is what mode ${report.mode} shrinks${result.skipped.length ? '; see what was left in float below' : ''}`);
   for (const w of result.warnings) lines.push(formatDiagnostic(w));
   if (result.skipped.length) {
     lines.push(`left in float (${result.skipped.length}):`);

@@ -26,6 +26,8 @@ describe('--preprocess', () => {
     expect(imageLayout([1, 3, 64, 64], parsePreprocess('mean=0.5/0.5/0.5,std=0.2'), 'x').channels).toBe(3);
     expect(() => imageLayout([1, 3, 128, 128], parsePreprocess('resize=64'), 'x')).toThrow("--preprocess resize gives 64×64 images, but input 'x' takes 128×128");
     expect(imageLayout([1, 3, 'h', 'w'], parsePreprocess('resize=64x32'), 'x')).toMatchObject({ width: 64, height: 32 });
+    expect(() => imageLayout(['n', 3, 48, 'w'], parsePreprocess('resize=320'), 'x')).toThrow("--preprocess resize gives 320×320 images, but input 'x' takes any width×48: give --preprocess resize=WIDTHx48");
+    expect(imageLayout(['n', 3, 48, 'w'], parsePreprocess('resize=320x48'), 'x')).toMatchObject({ width: 320, height: 48 });
   });
 
   it('normalises pixels into the right layout and channel order', () => {

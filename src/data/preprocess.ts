@@ -93,7 +93,9 @@ export function imageLayout(shape: readonly (number | string | null)[], spec: Pr
   const width = spec.width ?? (typeof w === 'number' ? w : undefined);
   const height = spec.height ?? (typeof h === 'number' ? h : undefined);
   if ((typeof w === 'number' && w > 0 && width !== w) || (typeof h === 'number' && h > 0 && height !== h)) {
-    throw new UsageError(`--preprocess resize gives ${width}×${height} images, but input '${input}' takes ${w}×${h}: leave resize out to use the model's size`, { code: 'bad-option' });
+    const fixed = (d: number | string | null | undefined, letter: string) => (typeof d === 'number' && d > 0 ? String(d) : letter);
+    const advice = typeof w === 'number' && typeof h === 'number' ? "leave resize out to use the model's size" : `give --preprocess resize=${fixed(w, 'WIDTH')}x${fixed(h, 'HEIGHT')}`;
+    throw new UsageError(`--preprocess resize gives ${width}×${height} images, but input '${input}' takes ${fixed(w, 'any width')}×${fixed(h, 'any height')}: ${advice}`, { code: 'bad-option' });
   }
   if (!width || !height) throw new UsageError(`input '${input}' has no fixed image size; give one with --preprocess resize=WIDTHxHEIGHT`, { code: 'bad-source' });
   return { layout, channels, width, height };

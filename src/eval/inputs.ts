@@ -150,8 +150,13 @@ export function checkDimNames(model: Model, dims: Record<string, number>, file: 
   for (const input of model.graph.inputs) {
     if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
     input.type.shape.forEach((d, axis) => {
-      axes.add(`${input.name}:${axis}`);
+      const name = `${input.name}:${axis}`;
+      axes.add(name);
       if (typeof d === 'string') symbolic.add(d);
+      // A fixed axis takes only its own size: another would fail in onnxruntime, far from the flag.
+      if (typeof d === 'number' && d >= 0 && dims[name] !== undefined && dims[name] !== d) {
+        throw new UsageError(`--dim ${name}=${dims[name]}: axis ${axis} of input '${input.name}' in ${file} is fixed at ${d}`, { code: 'bad-option' });
+      }
     });
   }
   const unknown = Object.keys(dims).filter((name) => !symbolic.has(name) && !axes.has(name));

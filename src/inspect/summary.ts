@@ -1,6 +1,7 @@
 import { AttrType } from '../ir/attribute.js';
 import { DataType, dtypeName, isFloatType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
+import type { Node } from '../ir/node.js';
 import { formatDim, type ValueType } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
 import { allTensors } from '../ir/walk.js';
@@ -68,6 +69,7 @@ export function summarizeModel(model: Model, topTensors = 10): ModelSummary {
       const key = node.domain ? `${node.domain}::${node.opType}` : node.opType;
       ops[key] = (ops[key] ?? 0) + 1;
       if (QUANTIZED_OPS.has(node.opType)) quantizedOps[key] = (quantizedOps[key] ?? 0) + 1;
+      else if (isQuantizedTable(node)) quantizedOps[QUANTIZED_TABLE] = (quantizedOps[QUANTIZED_TABLE] ?? 0) + 1;
       if (constantWeight(node)) {
         weightOps[node.opType] = (weightOps[node.opType] ?? 0) + 1;
         if (node.opType === 'MatMul' || node.opType === 'Gemm') dynamicOps++;
@@ -136,4 +138,13 @@ function ioSummary(v: Value): IOSummary {
 
 function sortCounts(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+const QUANTIZED_TABLE = 'Gather of an 8-bit table';
+
+/** A Gather on a constant int8/uint8 table: an embedding quantized without Q/DQ ops (lowbit's per-row form). */
+function isQuantizedTable(node: Node): boolean {
+  if (node.opType !== 'Gather' || node.domain !== '') return false;
+  const dtype = node.input(0)?.constTensor()?.dtype;
+  return dtype === DataType.INT8 || dtype === DataType.UINT8;
 }

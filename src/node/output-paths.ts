@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { OutputError, errorMessage } from '../errors.js';
+import { OutputError, UsageError, errorMessage } from '../errors.js';
 
 /**
  * Checks, before any work is done, that `path` can be written as a file: not empty, not a folder,
@@ -8,11 +8,11 @@ import { OutputError, errorMessage } from '../errors.js';
  * calibration is never thrown away at the end for a typo in `-o` or `--report`. `option` names the
  * flag in the message.
  */
-export function checkOutputFile(path: string, option: string): void {
-  if (path.trim() === '') throw new OutputError(`${option}: the output path is empty`, { code: 'bad-output', file: path });
+export function checkOutputFile(path: string, option: string, example = 'model.onnx'): void {
+  if (path.trim() === '') throw new UsageError(`${option} is empty: give a file path`, { code: 'bad-output', file: path });
   const target = resolve(path);
   if (existsSync(target) && statSync(target).isDirectory()) {
-    throw new OutputError(`${path}: is a folder; ${option} takes a file path (e.g. ${path.replace(/\/+$/, '')}/model.onnx)`, { code: 'bad-output', file: path });
+    throw new UsageError(`${path}: is a folder; ${option} takes a file path (e.g. ${path.replace(/\/+$/, '')}/${example})`, { code: 'bad-output', file: path });
   }
   checkWritableFolder(dirname(target), path);
 }
@@ -22,10 +22,10 @@ export function checkOutputFile(path: string, option: string): void {
  * whose nearest existing ancestor is a writable folder (it will be created).
  */
 export function checkOutputFolder(path: string, option: string): void {
-  if (path.trim() === '') throw new OutputError(`${option}: the output folder is empty`, { code: 'bad-output', file: path });
+  if (path.trim() === '') throw new UsageError(`${option} is empty: give a folder path`, { code: 'bad-output', file: path });
   let folder = resolve(path);
   if (existsSync(folder) && !statSync(folder).isDirectory()) {
-    throw new OutputError(`${path}: is a file; ${option} takes a folder`, { code: 'bad-output', file: path });
+    throw new UsageError(`${path}: is a file; ${option} takes a folder`, { code: 'bad-output', file: path });
   }
   while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
   checkWritableFolder(folder, path);
@@ -34,12 +34,13 @@ export function checkOutputFolder(path: string, option: string): void {
 /** Throws an OutputError naming `path` when `folder` is missing, not a folder or not writable. */
 export function checkWritableFolder(folder: string, path: string): void {
   try {
-    if (!statSync(folder).isDirectory()) throw new Error('is not a folder');
+    if (!statSync(folder).isDirectory()) throw new Error(`${folder} is a file, not a folder`);
     accessSync(folder, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not writable' : errorMessage(error);
-    throw new OutputError(`${path}: cannot write there: the folder ${folder} ${reason}`, { code: 'unwritable', file: path, cause: error });
+    // ENOTDIR: a file stands where a folder of the path should be.
+    const reason = code === 'ENOENT' ? `the folder ${folder} does not exist` : code === 'EACCES' ? `the folder ${folder} is not writable` : code === 'ENOTDIR' ? `part of ${folder} is a file, not a folder` : errorMessage(error);
+    throw new OutputError(`${path}: cannot write there: ${reason}`, { code: 'unwritable', file: path, cause: error });
   }
 }
 

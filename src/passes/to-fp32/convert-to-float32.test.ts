@@ -4,7 +4,7 @@ import { GraphBuilder } from '../../ir/builder.js';
 import { DataType } from '../../ir/dtype.js';
 import type { Model } from '../../ir/model.js';
 import { DenseTensor } from '../../ir/tensor/dense.js';
-import { float32Tensor, int64Tensor } from '../../ir/tensor/values.js';
+import { float32Tensor, int64Tensor, typedData } from '../../ir/tensor/values.js';
 import { isTensorType } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { quantizeWeight } from '../../quant/weights.js';
@@ -197,6 +197,32 @@ describe('convertToFloat32', () => {
       ['fp32-not-undone', 'QuantizeLinear'],
       ['fp32-not-undone', 'static_mm'],
     ]);
+  });
+
+  it('turns lowbit\'s per-row int8 embedding table (dynamic mode) back into the float table it stands for', async () => {
+    const b = new GraphBuilder(13);
+    const ids = b.input('ids', DataType.INT64, [2, 3]);
+    const table = randomFloats(10 * 4, 11, 0.8);
+    const rows = b.op('Gather', [b.initializer('emb', float32Tensor([10, 4], table)), ids], { name: 'lookup' });
+    b.output(b.op('MatMul', [rows, b.initializer('w', float32Tensor([4, 2], randomFloats(8, 12)))]), F, [2, 3, 2]);
+    const quantized = decodeModel(encodeModel(b.model));
+    await quantize(quantized, { mode: 'dynamic' });
+    expect(opSequence(quantized)).toContain('Cast');
+    const { model: back, notes } = toFloat32Copy(quantized);
+    expect(notes.map((d) => d.reason)).toContain('1× per-row int8 Gather table dequantized');
+    const gathers = [...back.graph.nodes].filter((n) => n.opType === 'Gather');
+    expect(gathers.map((n) => [n.name, n.input(0)!.name])).toEqual([['lookup', 'emb']]);
+    // Each row is its int8 codes times its scale: within one step of the float row.
+    const restored = typedData(gathers[0]!.input(0)!.constTensor()!) as Float32Array;
+    for (let r = 0; r < 10; r++) {
+      const row = table.subarray(r * 4, r * 4 + 4);
+      const step = Math.max(...row.map(Math.abs)) / 127;
+      for (let c = 0; c < 4; c++) expect(Math.abs(restored[r * 4 + c]! - row[c]!)).toBeLessThanOrEqual(step / 2 + 1e-7);
+    }
+    expect([...back.graph.nodes].some((n) => n.opType === 'Cast')).toBe(false);
+    // The quantized form is recognised as such: quantizing it again is refused.
+    await expect(quantize(decodeModel(encodeModel(quantized)), { mode: 'dynamic' })).rejects.toThrow(/already quantized \(.*Gather of an 8-bit table ×1/);
+    await quantize(back, { mode: 'dynamic' });
   });
 
   it('drops the quantization lowbit recorded once it is undone, and keeps it while some remains', async () => {

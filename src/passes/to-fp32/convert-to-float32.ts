@@ -16,6 +16,7 @@ import { halfToFloat } from './half-to-float.js';
 import { undoMatMulNBits } from './matmul-nbits.js';
 import { removeQdqPair } from './qdq-pairs.js';
 import { undoIntegerForm } from './undo-integer-forms.js';
+import { undoRowScaledGather } from './row-scaled-gather.js';
 
 export interface Float32Result {
   model: Model;
@@ -96,6 +97,8 @@ function undoQuantizedForms(model: Model, weights: FloatWeights, notes: Diagnost
         const skip = undoIntegerForm(model, node, weights);
         if (skip) notes.push({ ...skip, severity: 'warning', ...nodeLabel(node) });
         else count(`${node.opType} → ${node.opType === 'ConvInteger' ? 'Conv' : 'MatMul'}`);
+      } else if (node.opType === 'Mul') {
+        if (undoRowScaledGather(node, weights)) count('per-row int8 Gather table dequantized');
       } else if (node.opType === 'DequantizeLinear') {
         if (foldConstantDequantize(node, weights)) count('DequantizeLinear of a constant folded');
         else if (dequantizeGatherTable(node, weights)) count('quantized Gather table dequantized');
