@@ -114,7 +114,7 @@ function requireFeed(feeds: Feeds, name: string) {
 function noValues(name: string, elements: number): Diagnostic {
   const reason =
     elements === 0
-      ? 'no value was computed for it on the calibration samples (it is empty, or inside an If branch they did not take): give samples that reach it'
+      ? 'no value was computed on the calibration samples (an empty tensor, or one inside an If branch they did not take): samples that take that branch give a range'
       : `its ${elements} value(s) on the calibration samples were all NaN or infinite`;
   return { code: 'calib-no-values', severity: 'warning', value: name, reason };
 }

@@ -1,3 +1,4 @@
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { formatBytes } from '../util/format-bytes.js';
 export { formatBytes };
 
@@ -29,4 +30,23 @@ export function floatNonFiniteWarning(outputs: readonly { name: string; referenc
   const bad = outputs.filter((o) => o.referenceNonFinite > 0);
   if (bad.length === 0) return undefined;
   return `warning: the float model gives NaN or infinite values on these inputs (${bad.map((o) => `'${o.name}': ${o.referenceNonFinite}`).join(', ')}); they are left out of the figures. Look for NaN or infinite values in the input data`;
+}
+
+/**
+ * Diagnostics as text lines, those that say the same thing of several tensors in one line
+ * ("warning at 'a', 'b' and 5 more: …"): seven identical calibration warnings read as noise.
+ */
+export function diagnosticLines(diagnostics: readonly Diagnostic[]): string[] {
+  const groups = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const key = d.value && !d.node ? `${d.severity}\u0000${d.code}\u0000${d.reason}\u0000${d.graph ?? ''}` : `single\u0000${groups.size}`;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return formatDiagnostic(group[0]!);
+    const first = group[0]!;
+    const names = group.slice(0, 3).map((d) => `'${d.value}'`).join(', ');
+    const more = group.length > 3 ? ` and ${group.length - 3} more` : '';
+    return `${first.severity} at ${names}${more} (${group.length} tensors): ${first.reason} [${first.code}]`;
+  });
 }

@@ -19,9 +19,8 @@ import { nodeCalibrator } from '../node/calibrator.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/create-observer.js';
 import { createProgress } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
-import { formatDiagnostic } from '../diagnostics.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
-import { floatNonFiniteWarning, formatBytes, nonFiniteText, printJson } from './format.js';
+import { diagnosticLines, floatNonFiniteWarning, formatBytes, nonFiniteText, printJson } from './format.js';
 import { formatDb } from '../eval/layer-ranking.js';
 import { parseDims, parseList, progressLine } from './args.js';
 import { checkDimNames, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
@@ -609,8 +608,8 @@ function renderReport(report: Report, result: QuantizeResult): string {
   const lines: string[] = [];
   lines.push(`${report.mode}: ${result.quantized} node(s) quantized; ${report.input.path} ${formatBytes(report.input.bytes)} → ${report.output.path} ${formatBytes(report.output.bytes)} (${report.sizeRatio.toFixed(3)}×)`);
   for (const note of result.notes) lines.push(`note: ${note}`);
-  if (report.sizeRatio > 1) lines.push(`warning: the output is larger than the input (${report.sizeRatio.toFixed(3)}×): little of this model is what mode ${report.mode} shrinks${result.skipped.length ? '; see what was left in float below' : ''}`);
-  for (const w of result.warnings) lines.push(formatDiagnostic(w));
+  if (report.sizeRatio > 1.01) lines.push(`warning: the output is larger than the input (${report.sizeRatio.toFixed(3)}×): little of this model is what mode ${report.mode} shrinks${result.skipped.length ? '; see what was left in float below' : ''}`);
+  lines.push(...diagnosticLines(result.warnings));
   if (result.skipped.length) {
     lines.push(`left in float (${result.skipped.length}):`);
     for (const d of result.skipped.slice(0, 20)) lines.push(`  ${d.opType ?? ''} '${d.node ?? ''}': ${d.reason}`);
