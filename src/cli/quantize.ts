@@ -3,6 +3,7 @@ import { memoizeCalibration } from '../quantize/memoize-calibration.js';
 import { resolve } from 'node:path';
 import { readModelFile, writeModelFile, type WrittenModel } from '../node/model-files.js';
 import { checkOutputFile } from '../node/output-paths.js';
+import { namesNotInModel, opTypesOf } from '../ir/walk.js';
 import { CALIBRATION_METADATA_KEY } from '../eval/exclude-command.js';
 import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
@@ -120,10 +121,14 @@ export async function quantizeCommand(path: string, cli: QuantizeCliOptions): Pr
     await quantizeWithOptions(path, cli);
   } catch (error) {
     // onnxruntime failed in calibration or verification on generated inputs: say which shapes were made up.
-    const generated = cli.calib === 'random' || (cli.verify !== false && (cli.data ?? cli.calib ?? 'random') === 'random');
-    if (generated && error instanceof LowbitError && error.code === 'runtime-failed') throw withGeneratedInputsHint(error, readModelFile(path).model, parseDims(cli.dim));
+    if (generatesInputs(cli) && error instanceof LowbitError && error.code === 'runtime-failed') throw withGeneratedInputsHint(error, readModelFile(path).model, parseDims(cli.dim));
     throw error;
   }
+}
+
+/** Whether calibration or verification runs on inputs lowbit generates (random data). */
+function generatesInputs(cli: QuantizeCliOptions): boolean {
+  return cli.calib === 'random' || (cli.verify !== false && (cli.data ?? cli.calib ?? 'random') === 'random');
 }
 
 async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promise<void> {
@@ -162,11 +167,10 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
   checkDimNames(float, dims, path);
-  const generatesInputs = cli.calib === 'random' || (cli.verify !== false && (cli.data ?? cli.calib ?? 'random') === 'random');
-  const madeUp = generatesInputs ? madeUpDimsNote(float, dims) : undefined;
+  const madeUp = generatesInputs(cli) ? madeUpDimsNote(float, dims) : undefined;
   if (madeUp) say(`note: ${madeUp}`);
-  checkNamesNodes(float, '--exclude', options.exclude);
-  checkNamesNodes(float, '--fp16-block', options.fp16Block, true);
+  checkNodeNames(float, '--exclude', options.exclude);
+  checkNodeNames(float, '--fp16-block', options.fp16Block, true);
   const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
   if (cli.reduceRange === undefined && (options.mode === 'int8' || options.mode === 'dynamic') && !sixteenBit && hasInt8DotProduct() === false) {
     // Without VNNI, full-range int8 weights can saturate onnxruntime's u8×s8 kernels (see node/cpu.ts).
@@ -369,24 +373,15 @@ async function loadFailure(modelPath: string): Promise<Error | undefined> {
  * the model is a typo, and left alone the user would believe the node was kept in float: an error.
  * A name shaped like an op type (MatMul) only warns: one list serves several models.
  */
-function checkNamesNodes(model: Model, flag: string, names: readonly string[] | undefined, opTypesOnly = false): void {
-  if (!names?.length) return;
-  const opTypes = new Set<string>();
-  const nodeNames = new Set<string>();
-  for (const graph of model.allGraphs()) {
-    for (const node of graph.nodes) {
-      opTypes.add(node.opType);
-      if (node.name) nodeNames.add(node.name);
-    }
-  }
-  const unmatched = names.filter((n) => !opTypes.has(n) && (opTypesOnly || !nodeNames.has(n)));
+function checkNodeNames(model: Model, flag: string, names: readonly string[] | undefined, opTypesOnly = false): void {
+  const unmatched = namesNotInModel(model, names ?? [], { opTypesOnly });
   const opLike = unmatched.filter((n) => /^[A-Z][A-Za-z0-9]*$/.test(n));
   // quantize() itself warns about --exclude names that match nothing; --fp16-block is the CLI's to tell.
   if (opLike.length && opTypesOnly) process.stderr.write(`warning: ${flag}: this model has no ${opLike.join(', ')} node\n`);
   const unknown = unmatched.filter((n) => !opLike.includes(n));
   if (unknown.length === 0) return;
   const what = opTypesOnly ? 'op type' : 'node name or op type';
-  throw new UsageError(`${flag}: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'matches' : 'match'} no ${what} of this model (case-sensitive; its op types: ${[...opTypes].sort().join(', ')})`, { code: 'bad-option' });
+  throw new UsageError(`${flag}: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'matches' : 'match'} no ${what} of this model (case-sensitive; its op types: ${opTypesOf(model).join(', ')})`, { code: 'bad-option' });
 }
 
 /** A quantized model onnxruntime cannot load is not a result: remove it and fail. */

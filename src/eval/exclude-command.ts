@@ -5,6 +5,8 @@
  * by another tool only the --exclude part can be said.
  */
 
+import { PROVENANCE_KEYS } from '../quantize/provenance-keys.js';
+
 export interface ExcludeCommandInput {
   /** Node names to leave in float. */
   exclude: readonly string[];
@@ -15,7 +17,7 @@ export interface ExcludeCommandInput {
 }
 
 /** metadata_props key under which the CLI records its calibration flags (cli/quantize.ts). */
-export const CALIBRATION_METADATA_KEY = 'lowbit.calibration';
+export const CALIBRATION_METADATA_KEY = PROVENANCE_KEYS.calibration;
 
 /** Recorded option → command-line flag, for the options that change what quantize emits. */
 const FLAGS: Record<string, (value: unknown) => string[]> = {
@@ -38,8 +40,8 @@ const FLAGS: Record<string, (value: unknown) => string[]> = {
 export function excludeCommand(input: ExcludeCommandInput): string | undefined {
   if (input.exclude.length === 0) return undefined;
   const meta = new Map(input.metadata);
-  const mode = meta.get('lowbit.mode');
-  const recorded = parseOptions(meta.get('lowbit.options'));
+  const mode = meta.get(PROVENANCE_KEYS.mode);
+  const recorded = parseOptions(meta.get(PROVENANCE_KEYS.options));
   const previous = Array.isArray(recorded.exclude) ? recorded.exclude.map(String) : [];
   const exclude = ['--exclude', [...new Set([...previous, ...input.exclude])].join(',')];
   if (!mode) return exclude.map(shellWord).join(' ');

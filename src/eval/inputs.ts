@@ -1,7 +1,7 @@
 import { DataType, dtypeName, type TypedArray } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import type { Value } from '../ir/value.js';
-import { isTensorType } from '../ir/types.js';
+import { isTensorType, type Dim } from '../ir/types.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
 import { LowbitError, UsageError } from '../errors.js';
 import { seededRandom } from '../util/random.js';
@@ -127,15 +127,9 @@ function tableRows(input: Value): number | undefined {
  */
 export function withGeneratedInputsHint(error: unknown, model: Model, dims: Record<string, number> = {}): unknown {
   if (!(error instanceof LowbitError) || error.code !== 'runtime-failed') return error;
-  const shapes: string[] = [];
-  let madeUp = false;
-  for (const input of model.graph.inputs) {
-    if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
-    const resolved = resolveDimsTelling(input, dims);
-    madeUp ||= resolved.madeUp;
-    shapes.push(`${input.name} [${resolved.sizes.join(', ')}]`);
-  }
-  const advice = madeUp ? 'symbolic dims not given with --dim were set to 1: give real sizes with --dim NAME=SIZE (e.g. batch=1,sequence=128), or real data' : 'give real data';
+  const generated = generatedShapes(model, dims);
+  const shapes = generated.map((g) => g.text);
+  const advice = generated.some((g) => g.madeUp) ? 'symbolic dims not given with --dim were set to 1: give real sizes with --dim NAME=SIZE (e.g. batch=1,sequence=128), or real data' : 'give real data';
   return new LowbitError(`${error.message}\n  the inputs were generated (${shapes.join(', ')}); ${advice}`, { code: error.code, cause: error });
 }
 
@@ -147,9 +141,8 @@ export function withGeneratedInputsHint(error: unknown, model: Model, dims: Reco
 export function checkDimNames(model: Model, dims: Record<string, number>, file: string): void {
   const symbolic = new Set<string>();
   const axes = new Set<string>();
-  for (const input of model.graph.inputs) {
-    if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
-    input.type.shape.forEach((d, axis) => {
+  for (const { input, shape } of shapedInputs(model)) {
+    shape.forEach((d, axis) => {
       const name = `${input.name}:${axis}`;
       axes.add(name);
       if (typeof d === 'string') symbolic.add(d);
@@ -171,12 +164,20 @@ export function checkDimNames(model: Model, dims: Record<string, number>, file: 
  * sequence).
  */
 export function madeUpDimsNote(model: Model, dims: Record<string, number> = {}): string | undefined {
-  const shapes: string[] = [];
-  for (const input of model.graph.inputs) {
-    if (input.initializer || !isTensorType(input.type) || !input.type.shape) continue;
-    const resolved = resolveDimsTelling(input, dims);
-    if (resolved.madeUp) shapes.push(`${input.name} [${resolved.sizes.join(', ')}]`);
-  }
+  const shapes = generatedShapes(model, dims).filter((g) => g.madeUp).map((g) => g.text);
   if (shapes.length === 0) return undefined;
   return `generated inputs have symbolic dims set to 1 (${shapes.join(', ')}): give real sizes with --dim NAME=SIZE, or real data`;
+}
+
+/** The model's graph inputs with a declared tensor shape (initializers with defaults left out). */
+function shapedInputs(model: Model): { input: Value; shape: Dim[] }[] {
+  return model.graph.inputs.flatMap((input) => (!input.initializer && isTensorType(input.type) && input.type.shape ? [{ input, shape: input.type.shape }] : []));
+}
+
+/** Each shaped input's generated sizes ("x [1, 3, 1, 1]"), and whether some were made up. */
+function generatedShapes(model: Model, dims: Record<string, number>): { text: string; madeUp: boolean }[] {
+  return shapedInputs(model).map(({ input }) => {
+    const { sizes, madeUp } = resolveDimsTelling(input, dims);
+    return { text: `${input.name} [${sizes.join(', ')}]`, madeUp };
+  });
 }

@@ -32,23 +32,24 @@ export function isInt4Eligible(node: Node): boolean {
   return site !== undefined && site.tensor.dims.length === 2;
 }
 
-/** Ops that show a model is already quantized. */
-export const QUANTIZED_OPS = new Set([
+/** Ops that quantize activations or run on quantized ones: a model with them is int8 through and through. */
+export const QUANTIZED_ACTIVATION_OPS: ReadonlySet<string> = new Set([
   'QuantizeLinear',
-  'DequantizeLinear',
   'DynamicQuantizeLinear',
   'MatMulInteger',
+  'MatMulIntegerToFloat',
   'ConvInteger',
   'QLinearConv',
   'QLinearMatMul',
   'QLinearAdd',
   'QLinearMul',
-  'MatMulNBits',
   'DynamicQuantizeMatMul',
-  'GatherBlockQuantized',
   'QGemm',
   'QAttention',
 ]);
+
+/** Ops that show a model is already quantized: those, and the ops of quantized weights. */
+export const QUANTIZED_OPS: ReadonlySet<string> = new Set([...QUANTIZED_ACTIVATION_OPS, 'DequantizeLinear', 'MatMulNBits', 'GatherBlockQuantized']);
 
 /**
  * The axis whose slices get their own scale: the output channels. Conv W [M, C, k…] → 0;

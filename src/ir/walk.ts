@@ -35,3 +35,26 @@ export function externalLocations(model: Model): Set<string> {
   }
   return out;
 }
+
+/**
+ * The names in `names` that are no node's name (unless `opTypesOnly`) and no op type in any graph
+ * of the model: what `--exclude` and `--fp16-block` were given that can have no effect.
+ */
+export function namesNotInModel(model: Model, names: readonly string[], options: { opTypesOnly?: boolean } = {}): string[] {
+  if (names.length === 0) return [];
+  const known = new Set<string>();
+  for (const graph of model.allGraphs()) {
+    for (const node of graph.nodes) {
+      known.add(node.opType);
+      if (!options.opTypesOnly && node.name) known.add(node.name);
+    }
+  }
+  return names.filter((n) => !known.has(n));
+}
+
+/** The op types in every graph of the model, sorted. */
+export function opTypesOf(model: Model): string[] {
+  const types = new Set<string>();
+  for (const graph of model.allGraphs()) for (const node of graph.nodes) types.add(node.opType);
+  return [...types].sort();
+}

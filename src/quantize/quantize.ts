@@ -13,16 +13,17 @@ import { convertOpset } from '../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../passes/infer-types/infer-types.js';
 import { applyRules, nodesToRewrite, type Rule, type RuleOutcome } from '../rules/rule.js';
 import { weightOnlyRule } from '../rules/weight-only.js';
-import { constantWeight } from '../inspect/weights.js';
+import { QUANTIZED_ACTIVATION_OPS, constantWeight } from '../inspect/weights.js';
 import { gptqNotes, roundWeightsWithGptq } from './gptq-weights.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
 import { keepConvFloatRule } from '../rules/keep-conv-float.js';
 import { gatherQuantizedRule } from '../rules/gather-quantized.js';
 import { VERSION } from '../version.js';
+import { PROVENANCE_KEYS } from './provenance-keys.js';
 import { checkOptions, type QuantizeMode, type QuantizeOptions } from './options.js';
 import { WeightStore } from './weight-store.js';
 import { convertToFloat16 } from '../passes/fp16/convert-to-float16.js';
-import { allTensors } from '../ir/walk.js';
+import { allTensors, namesNotInModel } from '../ir/walk.js';
 import { isFloatType } from '../ir/dtype.js';
 import { quantizeStatic } from './static/static.js';
 import { quantizeInt4 } from './int4/int4.js';
@@ -72,7 +73,7 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
     return result;
   };
   refuseQuantizedInput(model, options.mode);
-  const unmatched = unmatchedNames(model, options.exclude ?? []);
+  const unmatched = namesNotInModel(model, options.exclude ?? []); // as given, before any rewrite
   const result =
     options.mode === 'fp16'
       ? time('fp16', () => quantizeFp16(model, options))
@@ -166,17 +167,6 @@ function raiseOpset(model: Model, needed: number, options: QuantizeOptions, sett
 
 const QUANTIZED_FORMS: Record<string, string> = { 'weights-int8': 'weight', dynamic: 'dynamic', int8: 'static', int4: '4-bit', fp16: 'fp16' };
 
-/** Ops that quantize activations (or run on quantized ones): a model with them is int8 through and through. */
-const QUANTIZED_ACTIVATION_OPS = new Set(['QuantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearMul', 'DynamicQuantizeMatMul', 'QGemm', 'QAttention']);
-
-/** The names in `exclude` that are neither a node's name nor an op type in the model, as given (before any rewrite). */
-function unmatchedNames(model: Model, names: readonly string[]): string[] {
-  if (names.length === 0) return [];
-  const known = new Set<string>();
-  for (const graph of model.allGraphs()) for (const node of graph.nodes) known.add(node.opType).add(node.name);
-  return names.filter((n) => !known.has(n));
-}
-
 /** Never quantize twice: a model with Q/DQ, integer or 4-bit ops is refused, naming what is there. */
 function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
   const found = summarizeModel(model, 0).quantizedOps;
@@ -200,9 +190,9 @@ function recordProvenance(model: Model, options: QuantizeOptions): void {
       .filter(([k, v]) => v !== undefined && typeof v !== 'function' && k !== 'debug' && k !== 'int4Calibration' && k !== 'weightCalibration')
       .sort(([a], [b]) => a.localeCompare(b)),
   );
-  model.setMetadata('lowbit.version', VERSION);
-  model.setMetadata('lowbit.mode', options.mode);
-  model.setMetadata('lowbit.options', JSON.stringify(settings));
+  model.setMetadata(PROVENANCE_KEYS.version, VERSION);
+  model.setMetadata(PROVENANCE_KEYS.mode, options.mode);
+  model.setMetadata(PROVENANCE_KEYS.options, JSON.stringify(settings));
 }
 
 export type { Pass };

@@ -17,6 +17,8 @@ import { undoMatMulNBits } from './matmul-nbits.js';
 import { removeQdqPair } from './qdq-pairs.js';
 import { undoIntegerForm } from './undo-integer-forms.js';
 import { undoRowScaledGather } from './row-scaled-gather.js';
+import { QUANTIZED_OPS } from '../../inspect/weights.js';
+import { QUANTIZATION_KEYS } from '../../quantize/provenance-keys.js';
 
 export interface Float32Result {
   model: Model;
@@ -29,12 +31,6 @@ export interface Float32Result {
 const MS_DOMAIN = 'com.microsoft';
 /** The com.microsoft ops lowbit's int4 mode writes, and the float op each becomes. */
 const CONTRIB_FLOAT_OPS = new Map([['MatMulNBits', 'MatMul'], ['GatherBlockQuantized', 'Gather']]);
-
-/** Ops that show a model still computes on quantized values after conversion. */
-const QUANTIZED_OPS = new Set([
-  'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearConv', 'QLinearMatMul',
-  'MatMulNBits', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'QGemm', 'QAttention', 'GatherBlockQuantized', 'QLinearAdd', 'QLinearMul',
-]);
 
 /**
  * Turn a float16 or quantized model back into a float32 model, in place (`lowbit convert --to fp32`):
@@ -56,19 +52,17 @@ export function convertToFloat32(model: Model): Float32Result {
   const casts = removeIdentityCasts(model);
   if (casts > 0) notes.push({ code: 'fp32-casts-removed', severity: 'info', reason: `${casts} Cast(s) that no longer change the type were removed` });
   finish(model, sourceConflicts);
-  for (const node of remainingQuantizedOps(model)) {
+  const remaining = remainingQuantizedOps(model);
+  for (const node of remaining) {
     notes.push({ code: 'fp32-not-undone', severity: 'warning', ...nodeLabel(node), reason: `${node.opType} is not part of a form lowbit can turn back into float; it stays` });
   }
   // What lowbit recorded of how the model was quantized no longer describes it once that is undone
   // (and `eval` would print a re-quantize command from it).
-  if (undone + halfTensors > 0 && remainingQuantizedOps(model).length === 0) {
-    model.metadataProps = model.metadataProps.filter(([key]) => !LOWBIT_QUANTIZATION_KEYS.has(key));
+  if (undone + halfTensors > 0 && remaining.length === 0) {
+    model.metadataProps = model.metadataProps.filter(([key]) => !QUANTIZATION_KEYS.has(key));
   }
   return { model, converted: undone + halfTensors, notes };
 }
-
-/** metadata_props quantize() and the CLI write (src/quantize/quantize.ts, eval/exclude-command.ts). */
-const LOWBIT_QUANTIZATION_KEYS = new Set(['lowbit.mode', 'lowbit.options', 'lowbit.calibration']);
 
 /** convertToFloat32 for the pass manager (`convert --to fp32`); its notes become diagnostics. */
 export const float32Pass: Pass = {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../node/output-paths.js';
 import { dirname } from 'node:path';
 import type { ProgressReporter } from '../../util/progress.js';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint.js';
@@ -84,7 +85,5 @@ export function readCached(path: string, key: string): { net: Net; run: StageRun
 
 export function writeCached(path: string, key: string, net: Net, run: StageRun): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, saveCheckpoint(net, { key, run }));
-  renameSync(temp, path);
+  writeFileAtomically(path, saveCheckpoint(net, { key, run }));
 }
