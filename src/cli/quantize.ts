@@ -32,7 +32,7 @@ import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosin
 import { quantizeWhereFaster, type ConvCost } from '../quantize/static/speed-choice.js';
 import { profileNodeTimesSideBySide } from '../runner/ort-profile.js';
 import { encodeModel } from '../serde/encode.js';
-import { latencyRatioMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
+import { latencyRatioMeasure, latencyRatiosMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
 import { checkSpeed, describeSpeed, slowerThanFloatWarning, SPEED_CHECK_THREADS, type SpeedCheck } from '../eval/speed-check.js';
 import { firstSample } from '../eval/first-sample.js';
 
@@ -65,6 +65,8 @@ interface SpeedChoiceReport {
   /** Timed only when some Conv was slower in int8. */
   latencyRatio?: number;
   allInt8LatencyRatio?: number;
+  slowerInProfiles: number;
+  mixDropped: boolean;
 }
 
 interface TargetReport {
@@ -298,12 +300,16 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
     const encodeOnce = (model: Model) => encoded.get(model) ?? encoded.set(model, encodeModel(model)).get(model)!;
     const found = await quantizeWhereFaster(() => readModelFile(path).model, options, {
       profile: (models) => profileNodeTimesSideBySide(models.map(encodeOnce), feeds, { threads: SPEED_CHECK_THREADS, runs: 20, maxRuns: 100, budgetMs: 10_000 }),
-      latencyRatio: latencyRatioMeasure(search.float, feeds, (bytes) => createNodeRunner(bytes, { threads: SPEED_CHECK_THREADS }), 20),
+      latencyRatios: latencyRatiosMeasure(search.float, feeds, (bytes) => createNodeRunner(bytes, { threads: SPEED_CHECK_THREADS }), 20),
       onProgress: say,
     });
     result = found.result;
-    speedChoice = { kept: found.kept, ...(found.latencyRatio !== undefined ? { latencyRatio: found.latencyRatio } : {}), ...(found.allInt8LatencyRatio !== undefined ? { allInt8LatencyRatio: found.allInt8LatencyRatio } : {}) };
-    const timed = found.latencyRatio !== undefined && found.allInt8LatencyRatio !== undefined ? `; ${found.latencyRatio.toFixed(3)}× float's time, all int8 ${found.allInt8LatencyRatio.toFixed(3)}× (on the first calibration sample)` : ': every Conv is faster in int8 here';
+    speedChoice = { kept: found.kept, ...(found.latencyRatio !== undefined ? { latencyRatio: found.latencyRatio } : {}), ...(found.allInt8LatencyRatio !== undefined ? { allInt8LatencyRatio: found.allInt8LatencyRatio } : {}), slowerInProfiles: found.slowerInProfiles, mixDropped: found.mixDropped };
+    const timed = found.mixDropped
+      ? `: the profiles found ${found.slowerInProfiles} slower, but the whole model with them in float timed ${found.latencyRatio!.toFixed(3)}× float's time against ${found.allInt8LatencyRatio!.toFixed(3)}× all in int8`
+      : found.latencyRatio !== undefined && found.allInt8LatencyRatio !== undefined
+        ? `; ${found.latencyRatio.toFixed(3)}× float's time, all int8 ${found.allInt8LatencyRatio.toFixed(3)}× (on the first calibration sample)`
+        : ': every Conv is faster in int8 here';
     say(`int8 where faster: ${found.kept.length} Conv(s) kept in float${timed}`);
   } else if (search?.target !== undefined) {
     const float = search.float;

@@ -93,22 +93,22 @@ export async function benchRunners(targets: BenchTarget[], feeds: Feeds, options
 }
 
 /**
- * Open both runners, time them side by side with benchRunners (names "reference" and "candidate"
- * unless given), and dispose of them.
+ * Open every runner, time them side by side with benchRunners (each named by `names`, else
+ * "model 1", "model 2", …), and dispose of them, also when opening or a run fails.
  */
-export async function timeSideBySide(openReference: () => Promise<Runner>, openCandidate: () => Promise<Runner>, feeds: Feeds, options: BenchOptions & { names?: [string, string] } = {}): Promise<BenchResult> {
-  const [referenceName, candidateName] = options.names ?? ['reference', 'candidate'];
-  const reference = await openReference();
+export async function timeOpened(open: (() => Promise<Runner>)[], feeds: Feeds, options: BenchOptions & { names?: string[] } = {}): Promise<BenchResult> {
+  const runners: Runner[] = [];
   try {
-    const candidate = await openCandidate();
-    try {
-      return await benchRunners([{ name: referenceName, runner: reference }, { name: candidateName, runner: candidate }], feeds, options);
-    } finally {
-      await candidate.dispose();
-    }
+    for (const o of open) runners.push(await o());
+    return await benchRunners(runners.map((runner, i) => ({ name: options.names?.[i] ?? `model ${i + 1}`, runner })), feeds, options);
   } finally {
-    await reference.dispose();
+    for (const r of runners.reverse()) await r.dispose();
   }
+}
+
+/** timeOpened for two: a reference and a candidate (names "reference" and "candidate" unless given). */
+export async function timeSideBySide(openReference: () => Promise<Runner>, openCandidate: () => Promise<Runner>, feeds: Feeds, options: BenchOptions & { names?: [string, string] } = {}): Promise<BenchResult> {
+  return timeOpened([openReference, openCandidate], feeds, { ...options, names: options.names ?? ['reference', 'candidate'] });
 }
 
 /**

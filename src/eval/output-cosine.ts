@@ -5,7 +5,7 @@ import { encodeModel } from '../serde/encode.js';
 import { FidelityAccumulator } from './metrics.js';
 import { asNumbers } from './verify.js';
 import type { CreateRunner } from './per-layer.js';
-import { latencyRatio } from './bench.js';
+import { timeOpened } from './bench.js';
 
 /**
  * A measure for quantizeToTarget: the float model's outputs on up to `limit` samples are computed
@@ -50,6 +50,18 @@ export async function outputCosineMeasure(float: Model, source: SampleSource, cr
  * model's, runs interleaved on `feeds` (see benchRunners). `createRunner` sets the threads.
  */
 export function latencyRatioMeasure(float: Model, feeds: Feeds, createRunner: CreateRunner, runs = 10): (quantized: Model) => Promise<number> {
+  const measure = latencyRatiosMeasure(float, feeds, createRunner, runs);
+  return async (quantized) => (await measure([quantized]))[0]!;
+}
+
+/**
+ * latencyRatioMeasure for several quantized models at once: the float model and all of them run in
+ * the same interleaved rounds, so that their ratios to float can be compared with one another.
+ */
+export function latencyRatiosMeasure(float: Model, feeds: Feeds, createRunner: CreateRunner, runs = 10): (quantized: Model[]) => Promise<number[]> {
   const floatBytes = encodeModel(float);
-  return (quantized) => latencyRatio(() => createRunner(floatBytes), () => createRunner(encodeModel(quantized)), feeds, runs);
+  return async (quantized) => {
+    const open = [() => createRunner(floatBytes), ...quantized.map((m) => () => createRunner(encodeModel(m)))];
+    return (await timeOpened(open, feeds, { runs })).models.slice(1).map((m) => m.ratio);
+  };
 }

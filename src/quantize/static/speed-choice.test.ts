@@ -74,7 +74,7 @@ describe('choosing int8 where it is faster', () => {
       int8CountsProfiled.push(models.map(int8Convs));
       return eachModel(profile)(models);
     };
-    const found = await quantizeWhereFaster(threeConvs, { mode: 'int8', calibrate: minMaxCalibrator(calib) }, { profile: profilePair, latencyRatio: async () => 0.8, onProgress: (l) => lines.push(l) });
+    const found = await quantizeWhereFaster(threeConvs, { mode: 'int8', calibrate: minMaxCalibrator(calib) }, { profile: profilePair, latencyRatios: async (models) => models.map(() => 0.8), onProgress: (l) => lines.push(l) });
     expect(int8CountsProfiled).toEqual([[0, 3], [0, 2], [0, 1]]);
     expect(found.kept.map((k) => k.node)).toEqual(['c3', 'c2']);
     const skipped = found.result.skipped.filter((d) => d.code === 'slower-in-int8');
@@ -91,17 +91,25 @@ describe('choosing int8 where it is faster', () => {
 
   it('drops the mix when the whole model runs more than 5% slower than all int8', async () => {
     const profile = async (m: Model) => new Map([...m.graph.nodes].filter((n) => n.opType === 'Conv').map((n) => [n.name, n.input(1)?.producer() ? 2 : 1]));
-    const latencyRatio = async (m: Model) => ([...m.graph.nodes].some((n) => n.opType === 'Conv' && !n.input(1)?.producer()) ? 0.9 : 0.8);
-    const found = await quantizeWhereFaster(threeConvs, { mode: 'int8', calibrate: minMaxCalibrator(calib) }, { profile: eachModel(profile), latencyRatio });
+    const hasFloatConv = (m: Model) => [...m.graph.nodes].some((n) => n.opType === 'Conv' && !n.input(1)?.producer());
+    // All int8 and the mix are timed together, all int8 first.
+    const timedTogether: number[][] = [];
+    const latencyRatios = async (models: Model[]) => {
+      timedTogether.push(models.map(int8Convs));
+      return models.map((m) => (hasFloatConv(m) ? 0.9 : 0.8));
+    };
+    const found = await quantizeWhereFaster(threeConvs, { mode: 'int8', calibrate: minMaxCalibrator(calib) }, { profile: eachModel(profile), latencyRatios });
+    expect(timedTogether).toEqual([[3, 0]]);
     expect(found.kept).toEqual([]);
-    expect(found.latencyRatio).toBe(0.8);
+    expect(found).toMatchObject({ mixDropped: true, slowerInProfiles: 3, latencyRatio: 0.9, allInt8LatencyRatio: 0.8 });
     expect(found.result.skipped.some((d) => d.code === 'slower-in-int8')).toBe(false);
     // Within 5%, the mix stays: same speed, fewer Convs rounded.
-    const close = await quantizeWhereFaster(threeConvs, { mode: 'int8', calibrate: minMaxCalibrator(calib) }, { profile: eachModel(profile), latencyRatio: async (m) => ([...m.graph.nodes].some((n) => n.opType === 'Conv' && !n.input(1)?.producer()) ? 0.83 : 0.8) });
+    const close = await quantizeWhereFaster(threeConvs, { mode: 'int8', calibrate: minMaxCalibrator(calib) }, { profile: eachModel(profile), latencyRatios: async (models) => models.map((m) => (hasFloatConv(m) ? 0.83 : 0.8)) });
     expect(close.kept.map((k) => k.node).sort()).toEqual(['c1', 'c2', 'c3']);
+    expect(close).toMatchObject({ mixDropped: false, slowerInProfiles: 3 });
   });
 
   it('is for int8 only', async () => {
-    await expect(quantizeWhereFaster(threeConvs, { mode: 'weights-int8' }, { profile: async () => [], latencyRatio: async () => 1 })).rejects.toThrow(/for --mode int8/);
+    await expect(quantizeWhereFaster(threeConvs, { mode: 'weights-int8' }, { profile: async () => [], latencyRatios: async () => [] })).rejects.toThrow(/for --mode int8/);
   });
 });

@@ -113,8 +113,12 @@ function notClearlyFaster(c: ConvCost): boolean {
 export interface SpeedChoiceOptions {
   /** Called with the float model and the current int8 one, in that order. */
   profile: ProfileModels;
-  /** The quantized model's latency over the float model's, whole model, runs interleaved. */
-  latencyRatio: (quantized: Model) => Promise<number>;
+  /**
+   * Each quantized model's latency over the float model's, whole model, all of them timed in the
+   * same interleaved rounds (latencyRatiosMeasure): two models timed in separate runs on a shared
+   * machine can differ by more than the mix and all-int8 do.
+   */
+  latencyRatios: (quantized: Model[]) => Promise<number[]>;
   /** Rounds of profile → keep float → quantize again (default 4; PaddleOCR det settles in three or four). */
   maxRounds?: number;
   onProgress?: (line: string) => void;
@@ -124,9 +128,16 @@ export interface SpeedChoiceResult {
   result: QuantizeResult;
   /** Convs kept in float, with what they cost in each form in the round that chose them. */
   kept: ConvCost[];
-  /** Latency over float of the returned model and of the model with every Conv in int8; timed only when some Conv was slower in int8. */
+  /**
+   * Latency over float of the mix the profiles chose and of the model with every Conv in int8,
+   * timed side by side; only when some Conv was slower in int8.
+   */
   latencyRatio?: number;
   allInt8LatencyRatio?: number;
+  /** How many Convs the profiles found not clearly faster in int8, over all rounds, before the whole-model check. */
+  slowerInProfiles: number;
+  /** The whole model ran clearly slower with them in float than all in int8, so every Conv stayed int8. */
+  mixDropped: boolean;
 }
 
 /**
@@ -148,7 +159,7 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
 
   const float = load();
   const allInt8 = await run([]);
-  if (allInt8.noop) return { result: allInt8, kept: [] };
+  if (allInt8.noop) return { result: allInt8, kept: [], slowerInProfiles: 0, mixDropped: false };
   const kept = new Map<string, ConvCost>();
   let current = allInt8;
   for (let round = 1; round <= (choice.maxRounds ?? 4); round++) {
@@ -162,16 +173,15 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
     current = await run([...kept.keys()]);
   }
   // Nothing to compare when every Conv pays in int8: verification times the result anyway.
-  if (kept.size === 0) return { result: allInt8, kept: [] };
-  const allInt8LatencyRatio = await choice.latencyRatio(allInt8.model);
-  const latencyRatio = await choice.latencyRatio(current.model);
-  say(`speed choice: ${kept.size} Conv(s) in float → ${latencyRatio.toFixed(3)}× float's time; all int8 ${allInt8LatencyRatio.toFixed(3)}×`);
+  if (kept.size === 0) return { result: allInt8, kept: [], slowerInProfiles: 0, mixDropped: false };
+  const [allInt8LatencyRatio, latencyRatio] = (await choice.latencyRatios([allInt8.model, current.model])) as [number, number];
+  say(`speed choice: ${kept.size} Conv(s) in float → ${latencyRatio.toFixed(3)}× float's time; all int8 ${allInt8LatencyRatio.toFixed(3)}× (timed side by side)`);
   // Per-node profiles miss layout changes, and a shared machine's timings swing by several percent:
   // the mix stays unless the whole model is clearly slower than all-int8, since every Conv it keeps
   // in float is also one fewer source of error.
   if (latencyRatio > allInt8LatencyRatio * (1 + MIX_TOLERANCE)) {
     say(`speed choice: the mix is slower than all int8 on the whole model (by more than ${MIX_TOLERANCE * 100}%); keeping every Conv in int8`);
-    return { result: allInt8, kept: [], latencyRatio: allInt8LatencyRatio, allInt8LatencyRatio };
+    return { result: allInt8, kept: [], latencyRatio, allInt8LatencyRatio, slowerInProfiles: kept.size, mixDropped: true };
   }
   const skipped = current.skipped.map((d): Diagnostic => {
     const c = d.code === 'excluded' && d.node ? kept.get(d.node) : undefined;
@@ -180,5 +190,5 @@ export async function quantizeWhereFaster(load: () => Model, options: QuantizeOp
     return { ...d, code: 'slower-in-int8', reason: `kept in float because ${why}: in onnxruntime's profile its int8 kernel took ${c.int8Ms.toFixed(3)} ms plus ${c.qdqMs.toFixed(3)} ms of Q/DQ it alone needs, against ${c.floatMs.toFixed(3)} ms in float` };
   });
   skipped.sort((a, b) => Number(b.code === 'slower-in-int8') - Number(a.code === 'slower-in-int8'));
-  return { result: { ...current, skipped }, kept: [...kept.values()], latencyRatio, allInt8LatencyRatio };
+  return { result: { ...current, skipped }, kept: [...kept.values()], latencyRatio, allInt8LatencyRatio, slowerInProfiles: kept.size, mixDropped: false };
 }
