@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -253,6 +253,16 @@ describe('options checked before the work starts', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/the model is already quantized \(QuantizeLinear ×\d+/);
     expect(lowbit(['quantize', weights, '-o', join(dir, 'w8f16.onnx'), '--mode', 'fp16', '--no-timing']).code).toBe(0);
+  });
+
+  it('says an fp16 model is already fp16 and writes nothing, instead of swapping its Casts for new ones', () => {
+    const dir = tempDir('cli');
+    const half = join(dir, 'f16.onnx');
+    expect(lowbit(['quantize', writeSmallModel(dir), '-o', half, '--mode', 'fp16', '--no-verify']).code).toBe(0);
+    const again = lowbit(['quantize', half, '-o', join(dir, 'f16-again.onnx'), '--mode', 'fp16', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ noop: true, output: null, message: expect.stringMatching(/the model already computes in float16/) });
+    expect(existsSync(join(dir, 'f16-again.onnx'))).toBe(false);
   });
 
   it('refuses flags the mode does not read, an unknown mode and --percentile without its method', () => {

@@ -588,6 +588,7 @@ function activationType(text: string): 'uint8' | 'int8' | 'uint16' | 'int16' {
 }
 
 function noopReason(result: QuantizeResult): string {
+  if (result.noopReason) return result.noopReason;
   const counts = new Map<string, number>();
   for (const d of result.skipped) counts.set(d.code, (counts.get(d.code) ?? 0) + 1);
   if (counts.size === 0) return 'the model has no op this mode rewrites';

@@ -41,6 +41,8 @@ export interface QuantizeResult {
   notes: string[];
   /** True when there was nothing to quantize: the model is returned unchanged. */
   noop: boolean;
+  /** Why there was nothing to do, where the mode can say better than the list of skipped nodes. */
+  noopReason?: string;
   /** Weight bytes before and after, for the weights the mode rewrote. */
   weightBytes: { before: number; after: number };
   timingsMs: Record<string, number>;
@@ -146,7 +148,8 @@ function quantizeFp16(model: Model, options: QuantizeOptions): ModeOutcome {
   runPasses(model, [topoSortPass], { check: options.debug ?? false });
   const before = floatPayloadBytes(model);
   const r = convertToFloat16(model, { keepIoTypes: options.keepIoTypes ?? true, block: [...(options.fp16Block ?? []), ...(options.exclude ?? [])] });
-  return { quantized: r.converted, skipped: r.keptFloat, warnings: r.warnings, notes: [], noop: r.converted === 0, weightBytes: { before, after: floatPayloadBytes(model) } };
+  const noopReason = r.alreadyFloat16 ? 'the model already computes in float16 (only Casts at float32 inputs and outputs, or nodes kept float32 on purpose, are left)' : undefined;
+  return { quantized: r.converted, skipped: r.keptFloat, warnings: r.warnings, notes: [], noop: r.converted === 0, ...(noopReason ? { noopReason } : {}), weightBytes: { before, after: floatPayloadBytes(model) } };
 }
 
 /** Raise the default-domain opset when the quantized ops need it; fall back to per-tensor when conversion is refused. */

@@ -82,6 +82,16 @@ describe('convertToFloat16', () => {
     expect(resize.inputs.map(elemType)).toEqual([H, F, F]);
     const feeds = feedsX([1, 2, 4, 4]);
     expect(worstCosine(fidelity(await run(b.model, feeds), await run(model, feeds)))).toBeGreaterThan(0.9999);
+    // Converted again, with or without float32 I/O: nothing computes in float32 but the boundary
+    // Casts and the Resize's own float32 scales, so the model comes back untouched.
+    expect(model.graph.nodes.toArray().some((n) => n.opType === 'Cast')).toBe(true);
+    for (const converted of [model, convert(b.model, { keepIoTypes: false }).model]) {
+      const bytes = encodeModel(converted);
+      const again = convertToFloat16(decodeModel(bytes));
+      expect(again).toMatchObject({ converted: 0, alreadyFloat16: true });
+      expect(encodeModel(again.model)).toEqual(bytes);
+    }
+    expect(convert(b.model).alreadyFloat16).toBe(false);
   });
 
   it('keeps Range, random ops and blocked ops in float32 with Casts around them, and says why', async () => {

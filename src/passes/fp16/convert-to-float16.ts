@@ -28,6 +28,11 @@ export interface Float16Result {
   keptFloat: Diagnostic[];
   /** Clamped constants (code 'fp16-clamped', one per tensor) and flushed tiny values ('fp16-underflow', one in all). */
   warnings: Diagnostic[];
+  /**
+   * Nothing computes in float32 but Casts, and the model holds float16 values: it was converted
+   * before (by lowbit or another tool), and is returned untouched.
+   */
+  alreadyFloat16: boolean;
 }
 
 /**
@@ -42,19 +47,27 @@ export function convertToFloat16(model: Model, options: Float16Options = {}): Fl
   const sourceConflicts = requireTypes(model);
   const opset = model.opset('') ?? 1;
   const plan = planPrecision(model, new Set(options.block ?? []));
+  const order = new Map([...model.graph.allNodes()].map((n, i) => [n, i]));
+  const keptFloat = () => [...plan.kept].sort(([a], [b]) => order.get(a)! - order.get(b)!).map(([, d]) => d);
+  // Converting again would only swap the boundary Casts for new ones under new names.
+  if ([...plan.half].every((n) => n.opType === 'Cast') && holdsFloat16(model)) return { model, converted: 0, keptFloat: keptFloat(), warnings: [], alreadyFloat16: true };
   const constants = new HalfConstants(model);
   reconcileValues({ model, plan, opset, keepIoTypes: options.keepIoTypes ?? true, constants });
   for (const node of plan.half) retargetOutputType(node, DataType.FLOAT, DataType.FLOAT16);
   removeIdentityCasts(model);
   finish(model, sourceConflicts);
   const underflow = constants.underflowWarning();
-  const order = new Map([...model.graph.allNodes()].map((n, i) => [n, i]));
   return {
     model,
     converted: plan.half.size,
-    keptFloat: [...plan.kept].sort(([a], [b]) => order.get(a)! - order.get(b)!).map(([, d]) => d),
+    keptFloat: keptFloat(),
     warnings: underflow ? [...constants.warnings, underflow] : constants.warnings,
+    alreadyFloat16: false,
   };
+}
+
+function holdsFloat16(model: Model): boolean {
+  return [...model.graph.allNodes()].some((n) => [...n.inputs, ...n.outputs].some((v) => v?.type?.kind === 'tensor' && v.type.elemType === DataType.FLOAT16));
 }
 
 /**

@@ -6,7 +6,7 @@ import { isTensorType, type ValueType } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { float32Constant } from './half-constants.js';
 import { exceedsHalfRange } from './half-tensor.js';
-import { CLAMP_TOLERANT, float32Inputs, keepReasonFor, type KeepReason } from './op-policy.js';
+import { CLAMP_TOLERANT, float32Inputs, float32Outputs, keepReasonFor, type KeepReason } from './op-policy.js';
 import { onnxruntimeWorkaround } from './runtime-workarounds.js';
 import { graphLabels, isFloat32, nodeLabel } from './values.js';
 
@@ -35,7 +35,7 @@ export function planPrecision(model: Model, block: ReadonlySet<string>): Precisi
   for (const node of model.graph.allNodes()) {
     // Control-flow nodes keep float32 at their boundary; their bodies are planned node by node.
     if (node.subgraphs().length > 0 || (node.opType === 'Constant' && node.domain === '')) continue;
-    if (!touchesFloat32(node)) continue;
+    if (!touchesFloat32(node, opset)) continue;
     const why = keepReasonFor(node, opset, block) ?? nonTensorReason(node) ?? onnxruntimeWorkaround(node);
     if (why) keep(node, why);
     else plan.half.add(node);
@@ -62,8 +62,14 @@ function keepWhereClampingWouldMislead(plan: PrecisionPlan, opset: number, keep:
   }
 }
 
-function touchesFloat32(node: Node): boolean {
-  return [...node.inputs, ...node.outputs].some((v) => v && (isFloat32(v) || holdsFloat32(v.type)));
+/**
+ * Whether the node computes on float32 data. Inputs that are float32 in every precision (Resize's
+ * scales and roi) do not count: a Resize of float16 data is already converted.
+ */
+function touchesFloat32(node: Node, opset: number): boolean {
+  const pinnedInputs = new Set(float32Inputs(node, opset).map((i) => node.inputs[i]).filter((v) => v));
+  const pinnedOutputs = new Set(float32Outputs(node).map((i) => node.outputs[i]).filter((v) => v));
+  return [...node.inputs, ...node.outputs].some((v) => v && !pinnedInputs.has(v) && !pinnedOutputs.has(v) && (isFloat32(v) || holdsFloat32(v.type)));
 }
 
 /** Sequences, optionals and maps of float32 tensors: the pass converts tensors only. */
