@@ -19,6 +19,7 @@ import { randomFloats, runOnce } from '../../test/helpers/ort.js';
 import { maxRelativeDiff } from '../../test/helpers/fidelity.js';
 import { join } from 'node:path';
 import { tempDir } from '../../test/helpers/temp-dir.js';
+import { minMaxCalibrator } from '../../test/helpers/minmax-calibrator.js';
 
 /** Conv → ConvTranspose → Flatten → Gemm(transB) → MatMul → Gemm, weights random. */
 function mixedModel(opset = 13): Model {
@@ -272,6 +273,44 @@ describe('every mode', () => {
     const model = mixedModel();
     await quantize(model, { mode: 'weights-int8' });
     for (const node of model.graph.nodes) for (const a of node.attributes.values()) expect(a.type).not.toBe(AttrType.TENSOR);
+  });
+});
+
+describe('unnamed nodes', () => {
+  // Node names are optional in ONNX; some exporters leave them all empty.
+  const unnamed = (model: Model) => {
+    for (const node of model.graph.nodes) node.name = '';
+    return model;
+  };
+  const withTable = () => {
+    const b = new GraphBuilder(13);
+    const ids = b.input('ids', DataType.INT64, [1, 5]);
+    const rows = b.op('Gather', [b.initializer('table', float32Tensor([50, 16], randomFloats(800, 3))), ids]);
+    const y = b.op('MatMul', [rows, b.initializer('w', float32Tensor([16, 8], randomFloats(128, 4, 0.3)))]);
+    b.output(y, DataType.FLOAT, [1, 5, 8]);
+    return b.model;
+  };
+  const idFeeds: Feeds = { ids: { dtype: DataType.INT64, dims: [1, 5], data: BigInt64Array.from([0n, 7n, 49n, 7n, 3n]) } };
+
+  it('are quantized in every mode, and the result runs in onnxruntime', async () => {
+    const cases: [string, () => Model, Parameters<typeof quantize>[1], Feeds][] = [
+      ['weights-int8', mixedModel, { mode: 'weights-int8' }, feeds()],
+      ['dynamic', mixedModel, { mode: 'dynamic' }, feeds()],
+      ['dynamic with a table', withTable, { mode: 'dynamic' }, idFeeds],
+      ['weights-int8 with a table', withTable, { mode: 'weights-int8', gather: true }, idFeeds],
+      ['int8', mixedModel, { mode: 'int8', calibrate: minMaxCalibrator([feeds(3)]) }, feeds()],
+      ['int4', withTable, { mode: 'int4', blockSize: 16, gatherBits: 4 }, idFeeds],
+      ['fp16', mixedModel, { mode: 'fp16' }, feeds()],
+    ];
+    for (const [label, build, options, input] of cases) {
+      const model = unnamed(build());
+      const result = await quantize(model, options);
+      expect(result.quantized, label).toBeGreaterThan(0);
+      const [float, quantized] = [await runOnce(encodeModel(build()), input), await runOnce(encodeModel(model), input)];
+      const acc = new FidelityAccumulator();
+      acc.add(Object.values(float)[0]!.data as Float32Array, Object.values(quantized)[0]!.data as Float32Array);
+      expect(acc.result().cosine, label).toBeGreaterThan(0.95);
+    }
   });
 });
 

@@ -50,7 +50,9 @@ export const dynamicMatMulRule: Rule<DynamicContext> = {
     ctx.store.replaced.add(weight);
 
     const graph = node.graph!;
-    const name = (suffix: string) => ctx.model.freshName(`${node.name || node.output().name}_${suffix}`);
+    // Taken now: the node hands its output over below, and an unnamed node is named after it.
+    const base = node.name || node.output().name;
+    const name = (suffix: string) => ctx.model.freshName(`${base}_${suffix}`);
     const add = (opType: string, inputs: (Value | null)[], outputs: number, attributes = {}) => {
       const n = new Node({ opType, name: name(opType), inputs, outputs: Array.from({ length: outputs }, (_, i) => name(`${opType}_out${i || ''}`)), attributes });
       graph.insertBefore(node, n);

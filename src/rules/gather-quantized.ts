@@ -38,7 +38,9 @@ export const gatherQuantizedRule: Rule<GatherContext> = {
     const perRow = !ctx.store.settings.perTensor && ctx.store.settings.symmetric;
     const q = ctx.store.quantize(table, site.tensor, perRow ? 0 : undefined, perRow ? 'rows' : 'tensor');
     ctx.store.replaced.add(table);
-    const name = (suffix: string) => ctx.model.freshName(`${node.name || node.output().name}_${suffix}`);
+    // Taken now: the node hands its output over below, and an unnamed node is named after it.
+    const base = node.name || node.output().name;
+    const name = (suffix: string) => ctx.model.freshName(`${base}_${suffix}`);
     const add = (opType: string, inputs: Value[], attributes = {}) => {
       const n = new Node({ opType, name: name(opType), inputs, outputs: [name(`${opType}_out`)], attributes });
       graph.insertBefore(node, n);
