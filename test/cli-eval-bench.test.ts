@@ -85,7 +85,8 @@ describe('lowbit eval', () => {
     const r = lowbit(['eval', quantizedCnn, '--reference', floatCnn, '--data', 'random', '--samples', '2', '--per-layer', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out).sort()).toEqual(['models', 'perLayer', 'reference', 'samples', 'source']);
+    expect(Object.keys(out).sort()).toEqual(['models', 'notes', 'perLayer', 'reference', 'samples', 'source', 'warnings']);
+    expect(out.warnings).toEqual([]);
     expect(out.reference).toEqual({ path: floatCnn });
     expect(Object.keys(out.models[0].fidelity[0]).sort()).toEqual(['cosine', 'maxAbsError', 'meanAbsError', 'name', 'nonFinite', 'referenceNonFinite', 'sqnrDb', 'top1Agreement']);
     expect(out.models[0].fidelity[0].sqnrDb).toBeGreaterThan(25);

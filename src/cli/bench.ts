@@ -1,7 +1,7 @@
 import { readModelFile } from '../node/model-files.js';
 import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
-import type { Runner } from '../runner/runner.js';
+import type { Feeds, Runner, RunnerIO } from '../runner/runner.js';
 import { dtypeName } from '../ir/dtype.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { feedsLabel } from '../data/samples.js';
@@ -38,6 +38,8 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   checkDimNames(first, dims, models[0]!);
   const feeds = cli.data ? await firstSample(openSource(cli.data, first, { dims, preprocess, limit: 1 })) : generateInputs(first, { dims });
   const madeUp = cli.data ? undefined : madeUpDimsNote(first, dims);
+  // Said on stderr, and carried in --json's "notes" (stderr is quiet then).
+  const notes = madeUp ? [madeUp] : [];
   if (madeUp && !quiet) process.stderr.write(`note: ${madeUp}\n`);
   const inputs = cli.data ? `first sample of ${cli.data}` : 'generated from the first model\'s input shapes';
   const opened: Runner[] = [];
@@ -49,6 +51,8 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
       opened.push(runner);
       const missing = runner.inputs.filter((i) => !(i.name in feeds)).map((i) => `'${i.name}'`);
       if (missing.length) throw new UsageError(`${path} needs input(s) ${missing.join(', ')}, which ${models[0]} does not have: bench times models that take the same inputs (the inputs are made for the first model)`, { code: 'bad-option', file: path });
+      const misfit = shapeMismatch(runner.inputs, feeds);
+      if (misfit) throw new UsageError(`${path}: ${misfit}, as made for ${models[0]}: bench times models that take the same inputs`, { code: 'bad-option', file: path });
       targets.push({ name: path, runner });
     }
     const timing = createProgress({ label: `timing ${models.length} model(s) on ${feedsLabel(feeds)}`, unit: 'rounds', stream: process.stderr, silent: quiet });
@@ -68,9 +72,23 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
     inputs,
     feeds: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { dtype: dtypeName(t.dtype), dims: t.dims }])),
     models: result.models.map(({ name, ...timing }) => ({ path: name, ...timing })),
+    notes,
   };
   if (cli.json) printJson(json);
   else process.stdout.write(renderText(result, threads, cli.spin === true, inputs));
+}
+
+/** The first input whose fixed dims the feeds do not fit, described; undefined when all fit. */
+function shapeMismatch(inputs: readonly RunnerIO[], feeds: Feeds): string | undefined {
+  for (const input of inputs) {
+    const fed = feeds[input.name]?.dims;
+    if (!fed || !input.dims) continue;
+    const axis = input.dims.findIndex((d, i) => typeof d === 'number' && d !== fed[i]);
+    if (input.dims.length !== fed.length || axis >= 0) {
+      return `input '${input.name}' is [${input.dims.map((d) => d ?? '?').join(', ')}], but it would be fed [${fed.join(', ')}]`;
+    }
+  }
+  return undefined;
 }
 
 function renderText(result: BenchResult, threads: number | undefined, spinning: boolean, inputs: string): string {

@@ -8,6 +8,7 @@ import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
 import type { AccuracyResult } from '../eval/accuracy.js';
 import { formatAddedDb, formatDb } from '../eval/layer-ranking.js';
+import { RANDOM_DATA_NOTE } from '../eval/verify.js';
 import { UsageError } from '../errors.js';
 import { checkDimNames, madeUpDimsNote } from '../eval/inputs.js';
 import { writeEvalReport } from '../report/gather.js';
@@ -15,7 +16,7 @@ import { checkOutputFile } from '../node/output-paths.js';
 import { parseDims } from './args.js';
 import { createProgress } from '../util/progress.js';
 import { parseCount, readLabels, requireModelFiles } from './eval-args.js';
-import { floatNonFiniteWarning, nonFiniteText, printJson, table } from './format.js';
+import { fidelityFigures, floatNonFiniteWarning, printJson, quantizedNonFiniteWarning, table } from './format.js';
 
 export interface EvalCliOptions {
   data: string;
@@ -62,8 +63,12 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   // The source is shaped for the reference (or first) model: batch splitting follows its inputs.
   const shaping = readModelFile(cli.reference ?? models[0]!).model;
   checkDimNames(shaping, dims, cli.reference ?? models[0]!);
+  // Said on stderr as they come, and carried in --json's "notes" (stderr is quiet then).
+  const notes: string[] = [];
   const madeUp = cli.data === 'random' ? madeUpDimsNote(shaping, dims) : undefined;
-  if (madeUp) say(`note: ${madeUp}`);
+  if (madeUp) notes.push(madeUp);
+  if (cli.data === 'random') notes.push(RANDOM_DATA_NOTE);
+  for (const note of notes) say(`note: ${note}`);
   const source = openSource(cli.data, shaping, { dims, preprocess, ...(samples !== undefined ? { limit: samples } : {}) });
   const runnerOptions = threads ? { threads } : {};
   const opened: Runner[] = [];
@@ -118,11 +123,21 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
     say(`wrote report ${written}`);
   }
 
-  if (cli.json) printJson(toJson(evaluation, perLayer, cli.report));
+  if (cli.json) printJson(toJson(evaluation, perLayer, cli.report, notes));
   else process.stdout.write(renderText(evaluation, perLayer));
 }
 
-function toJson(evaluation: EvaluationResult, perLayer: PerLayerEntry[], report: string | undefined): unknown {
+/** What the figures alone would hide: non-finite values on either side, named by model and output. */
+function evalWarnings(evaluation: EvaluationResult): string[] {
+  const several = evaluation.models.length > 1;
+  return evaluation.models.flatMap((m) =>
+    [floatNonFiniteWarning(m.fidelity ?? []), quantizedNonFiniteWarning(m.fidelity ?? [])]
+      .filter((w): w is string => w !== undefined)
+      .map((w) => w.replace(/^warning: /, several ? `${m.name}: ` : '')),
+  );
+}
+
+function toJson(evaluation: EvaluationResult, perLayer: PerLayerEntry[], report: string | undefined, notes: string[]): unknown {
   const model = (m: ModelEvaluation) => ({ path: m.name, ...(m.accuracy ? { accuracy: m.accuracy } : {}), ...(m.fidelity ? { fidelity: m.fidelity } : {}) });
   return {
     source: evaluation.source,
@@ -131,6 +146,8 @@ function toJson(evaluation: EvaluationResult, perLayer: PerLayerEntry[], report:
     models: evaluation.models.map(model),
     ...(perLayer.length ? { perLayer } : {}),
     ...(report ? { report } : {}),
+    warnings: evalWarnings(evaluation),
+    notes,
   };
 }
 
@@ -139,13 +156,9 @@ function renderText(evaluation: EvaluationResult, perLayer: PerLayerEntry[]): st
   if (evaluation.reference) lines.push(`reference ${evaluation.reference.name}${accuracyText(evaluation.reference.accuracy)}`);
   for (const m of evaluation.models) {
     lines.push(`${m.name}${accuracyText(m.accuracy)}`);
-    for (const o of m.fidelity ?? []) {
-      const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${percent(o.top1Agreement)}` : '';
-      lines.push(`  vs reference, ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${formatDb(o.sqnrDb)}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${nonFiniteText(o)}`);
-    }
-    const warning = floatNonFiniteWarning(m.fidelity ?? []);
-    if (warning) lines.push(warning);
+    for (const o of m.fidelity ?? []) lines.push(`  vs reference, ${o.name}: ${fidelityFigures(o)}`);
   }
+  for (const warning of evalWarnings(evaluation)) lines.push(`warning: ${warning}`);
   for (const p of perLayer) lines.push('', ...perLayerText(p));
   return `${lines.join('\n')}\n`;
 }

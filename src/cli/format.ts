@@ -1,5 +1,7 @@
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { formatBytes } from '../util/format-bytes.js';
+import type { FidelityMetrics } from '../eval/metrics.js';
+import { formatDb } from '../eval/layer-ranking.js';
 export { formatBytes };
 
 export function formatCount(n: number): string {
@@ -30,6 +32,27 @@ export function floatNonFiniteWarning(outputs: readonly { name: string; referenc
   const bad = outputs.filter((o) => o.referenceNonFinite > 0);
   if (bad.length === 0) return undefined;
   return `warning: the float model gives NaN or infinite values on these inputs (${bad.map((o) => `'${o.name}': ${o.referenceNonFinite}`).join(', ')}); they are left out of the figures. Look for NaN or infinite values in the input data`;
+}
+
+/**
+ * A warning when the model under test gave NaN or ±Infinity where the float model did not: the
+ * figures leave those values out, so on their own they would overstate the match.
+ */
+export function quantizedNonFiniteWarning(outputs: readonly { name: string; nonFinite: number }[]): string | undefined {
+  const bad = outputs.filter((o) => o.nonFinite > 0);
+  if (bad.length === 0) return undefined;
+  return `warning: the model gives NaN or infinite values where the float model does not (${bad.map((o) => `'${o.name}': ${o.nonFinite}`).join(', ')}); the figures describe only the other values`;
+}
+
+/**
+ * One output's fidelity figures for a text line (quantize's verification, eval): cosine, SQNR
+ * ("exact" only when no value was left out for being non-finite), max abs error, top-1 agreement
+ * and the non-finite counts.
+ */
+export function fidelityFigures(o: FidelityMetrics): string {
+  const sqnr = o.nonFinite > 0 && o.sqnrDb === Infinity ? '∞ dB on the finite values' : formatDb(o.sqnrDb);
+  const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${(o.top1Agreement * 100).toFixed(1)}%` : '';
+  return `cosine ${o.cosine.toFixed(5)}  SQNR ${sqnr}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${nonFiniteText(o)}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
-import { verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
+import { RANDOM_DATA_NOTE, verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -21,8 +21,7 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/
 import { createProgress } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
-import { diagnosticLines, floatNonFiniteWarning, formatBytes, nonFiniteText, printJson } from './format.js';
-import { formatDb } from '../eval/layer-ranking.js';
+import { diagnosticLines, fidelityFigures, floatNonFiniteWarning, formatBytes, printJson, quantizedNonFiniteWarning } from './format.js';
 import { parseDims, parseList, progressLine } from './args.js';
 import { checkDimNames, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
@@ -224,7 +223,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels);
     const lowFidelity = fidelityWarning(verify, options.mode);
     if (lowFidelity) verify.fidelityWarning = lowFidelity;
-    if (!dataSpec || dataSpec === 'random') verify.note = 'inputs were generated at random (no --data given): these figures say little about accuracy on real data';
+    if (!dataSpec || dataSpec === 'random') verify.note = RANDOM_DATA_NOTE;
     else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
     if (cli.timing !== false) {
@@ -619,12 +618,8 @@ function renderReport(report: Report, result: QuantizeResult): string {
   }
   if (report.verify) {
     lines.push(`verification on ${report.verify.samples} sample(s) from ${report.verify.source}:`);
-    for (const o of report.verify.outputs) {
-      const top1 = o.top1Agreement !== undefined ? `  top-1 agreement ${(o.top1Agreement * 100).toFixed(1)}%` : '';
-      lines.push(`  ${o.name}: cosine ${o.cosine.toFixed(5)}  SQNR ${formatDb(o.sqnrDb)}  max abs error ${o.maxAbsError.toPrecision(3)}${top1}${nonFiniteText(o)}`);
-    }
-    const floatNonFinite = floatNonFiniteWarning(report.verify.outputs);
-    if (floatNonFinite) lines.push(`  ${floatNonFinite}`);
+    for (const o of report.verify.outputs) lines.push(`  ${o.name}: ${fidelityFigures(o)}`);
+    for (const warning of [floatNonFiniteWarning(report.verify.outputs), quantizedNonFiniteWarning(report.verify.outputs)]) if (warning) lines.push(`  ${warning}`);
     const accuracy = report.verify.accuracy;
     if (accuracy) {
       const top1 = (a: typeof accuracy.float) => `${(a.top1 * 100).toFixed(2)}% (${a.correctTop1}/${a.labelled})`;

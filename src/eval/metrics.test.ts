@@ -59,4 +59,13 @@ describe('fidelity metrics', () => {
     acc.add([1, -2, 3], [1, -2, 3]);
     expect(acc.result()).toMatchObject({ cosine: 1, sqnrDb: Infinity, maxAbsError: 0 });
   });
+
+  it('gives no figure, not a perfect or a zero one, when every value was left out for being non-finite', () => {
+    const acc = new FidelityAccumulator();
+    acc.add([1, 2, 3, 4], [NaN, NaN, Infinity, NaN], 4);
+    const r = acc.result();
+    expect(r).toMatchObject({ nonFinite: 4, referenceNonFinite: 0 });
+    for (const figure of [r.cosine, r.sqnrDb, r.maxAbsError, r.meanAbsError]) expect(figure).toBeNaN();
+    expect(r.top1Agreement).toBeUndefined();
+  });
 });

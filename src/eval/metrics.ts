@@ -7,7 +7,10 @@ export interface FidelityMetrics {
   meanAbsError: number;
   /** Share of rows whose argmax agrees, when the output looks like class scores; else undefined. */
   top1Agreement?: number;
-  /** Elements that are NaN or ±Infinity in the quantized output where the float output is finite. */
+  /**
+   * Elements that are NaN or ±Infinity in the quantized output where the float output is finite.
+   * They are left out of the figures above too (which then describe only the rest); callers warn.
+   */
   nonFinite: number;
   /**
    * Elements that are NaN or ±Infinity in the float (reference) output, unless the quantized output
@@ -64,15 +67,16 @@ export class FidelityAccumulator {
   }
 
   result(): FidelityMetrics {
-    const nothingCompared = this.count === 0 && this.referenceNonFinite > 0;
+    // Every element left out (non-finite on either side): no figure, rather than a perfect one.
+    const nothingCompared = this.count === 0 && this.referenceNonFinite + this.nonFinite > 0;
     const cosine = nothingCompared ? NaN : this.refSq === 0 && this.outSq === 0 ? 1 : this.dot / Math.sqrt(this.refSq * this.outSq || Number.MIN_VALUE);
     const sqnrDb = nothingCompared ? NaN : this.errSq === 0 ? Infinity : 10 * Math.log10(this.refSq / this.errSq);
     return {
       cosine,
       sqnrDb,
-      maxAbsError: this.maxAbs,
-      meanAbsError: this.count ? this.absSum / this.count : 0,
-      ...(this.rows ? { top1Agreement: this.agreeing / this.rows } : {}),
+      maxAbsError: nothingCompared ? NaN : this.maxAbs,
+      meanAbsError: nothingCompared ? NaN : this.count ? this.absSum / this.count : 0,
+      ...(this.rows && !nothingCompared ? { top1Agreement: this.agreeing / this.rows } : {}),
       nonFinite: this.nonFinite,
       referenceNonFinite: this.referenceNonFinite,
     };

@@ -13,7 +13,7 @@ import type { PreprocessSpec } from '../data/preprocess.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
-import { verifyRunners, type VerifyResult } from '../eval/verify.js';
+import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
@@ -83,7 +83,7 @@ export async function gatherQuantizeReport(request: QuantizeReportRequest): Prom
     ...(request.samples !== undefined ? { limit: request.samples } : {}),
     ...(random ? { randomCount: request.samples ?? DEFAULT_RANDOM_SAMPLES } : {}),
   });
-  const note = random ? 'inputs were generated at random (no --data given): these figures say little about accuracy on real data' : undefined;
+  const note = random ? RANDOM_DATA_NOTE : undefined;
   const notes = [...request.result.notes, ...request.result.warnings.map(formatDiagnostic)];
   return gather(float, request.quantizedPath, source, request, {
     mode: request.result.mode,

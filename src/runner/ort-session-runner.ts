@@ -15,7 +15,9 @@ export function sessionOptions(options: RunnerOptions): InferenceSession.Session
   return {
     graphOptimizationLevel: options.optimization ?? 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-    logSeverityLevel: 3,
+    // Fatal only: onnxruntime's error lines (multi-line, coloured) repeat what its exception says,
+    // and the exception reaches the user inside lowbit's own one-line error.
+    logSeverityLevel: 4,
     ...(options.spinning !== true ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
   };
 }
