@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -253,6 +254,23 @@ describe('options checked before the work starts', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/the model is already quantized \(QuantizeLinear ×\d+/);
     expect(lowbit(['quantize', weights, '-o', join(dir, 'w8f16.onnx'), '--mode', 'fp16', '--no-timing']).code).toBe(0);
+  });
+
+  it('checks the verification images against the model before the work: nothing is written when they do not fit', async () => {
+    const dir = tempDir('cli');
+    const b = new GraphBuilder(13);
+    b.output(b.op('Relu', [b.input('x', DataType.FLOAT, [1, 3, 'height', 'width'])]), DataType.FLOAT, [1, 3, 'height', 'width']);
+    const model = join(dir, 'any-size.onnx');
+    writeFileSync(model, encodeModel(b.model));
+    const images = join(dir, 'images');
+    mkdirSync(images);
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(join(images, 'grey.png'));
+    const out = join(dir, 'f16.onnx');
+    const r = lowbit(['quantize', model, '-o', out, '--mode', 'fp16', '--data', images]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`images in '${images}': input 'x' has no fixed image size; give one with --preprocess resize=WIDTHxHEIGHT`);
+    expect(r.stderr).not.toContain('wrote');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('says an fp16 model is already fp16 and writes nothing, instead of swapping its Casts for new ones', () => {

@@ -186,6 +186,9 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   if (gptq && cli.calib) options.int4Calibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
   if (gptqWeights && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
   const calibrate = options.mode === 'int8' ? memoizeCalibration(calibratorFor(cli, float, dims, samples, Boolean(cli.json))) : undefined;
+  // The verification data is opened, and its first sample read, before the work: a folder whose
+  // images or arrays do not fit the model is a usage error, and not one found after writing.
+  const verification = cli.verify ? await verificationSource(cli, float, dims, samples) : undefined;
   let attempt = await quantizeAndWrite(path, cli, { ...options, ...(calibrate ? { calibrate } : {}) }, say, search);
   if (!attempt) return;
   // onnxruntime 1.30 can fail to load a fused model: in silero VAD it cannot fuse the residual Adds
@@ -213,13 +216,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   /** The verification's side-by-side timings, which the report shows rather than timing again. */
   let timings: QuantizeReportRequest['latency'];
   if (cli.verify) {
-    const dataSpec = cli.data ?? cli.calib;
-    const source = openSource(dataSpec ?? 'random', float, {
-      dims,
-      preprocess: parsePreprocess(cli.preprocess),
-      ...(samples !== undefined ? { limit: samples } : {}),
-      ...(dataSpec ? {} : { randomCount: samples ?? 4 }),
-    });
+    const { dataSpec, source } = verification!;
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels);
     const lowFidelity = fidelityWarning(verify, options.mode);
     if (lowFidelity) verify.fidelityWarning = lowFidelity;
@@ -425,6 +422,18 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
 }
 
 /** The --calib samples (at most --samples of them; that many generated ones for 'random', else 8). */
+async function verificationSource(cli: QuantizeCliOptions, float: Model, dims: Record<string, number>, samples: number | undefined): Promise<{ dataSpec: string | undefined; source: SampleSource }> {
+  const dataSpec = cli.data ?? cli.calib;
+  const source = openSource(dataSpec ?? 'random', float, {
+    dims,
+    preprocess: parsePreprocess(cli.preprocess),
+    ...(samples !== undefined ? { limit: samples } : {}),
+    ...(dataSpec ? {} : { randomCount: samples ?? 4 }),
+  });
+  if (dataSpec && dataSpec !== 'random') await firstSample(source);
+  return { dataSpec, source };
+}
+
 function calibrationSource(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined): SampleSource {
   return openSource(spec, model, { dims, preprocess: parsePreprocess(cli.preprocess), ...(samples !== undefined ? { limit: samples } : {}), randomCount: samples ?? 8 });
 }

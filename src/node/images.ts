@@ -26,7 +26,14 @@ export function imageFolderSource(folder: string, files: string[], input: Value,
   if (!isTensorType(type) || type.elemType !== DataType.FLOAT || !type.shape) {
     throw new UsageError(`input '${input.name}' is not a float32 tensor with a known rank; image folders feed float image inputs`, { code: 'bad-source' });
   }
-  const target = imageLayout(type.shape, spec, input.name);
+  let target: ReturnType<typeof imageLayout>;
+  try {
+    target = imageLayout(type.shape, spec, input.name);
+  } catch (error) {
+    // Name the folder: the same model may be given several (--calib, --data).
+    if (error instanceof UsageError) throw new UsageError(`images in '${folder}': ${error.message}`, { code: error.code });
+    throw error;
+  }
   const dims = target.layout === 'nchw' ? [1, target.channels, target.height, target.width] : [1, target.height, target.width, target.channels];
   const count = limit === undefined ? files.length : Math.min(limit, files.length);
   return {
