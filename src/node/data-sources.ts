@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { Model } from '../ir/model.js';
+import { Model } from '../ir/model.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
 import { generateInputs, type GenerateOptions } from '../eval/inputs.js';
 import { parseNpy } from '../data/npy.js';
@@ -11,8 +11,12 @@ import { IMAGE_EXTENSIONS, imageFolderSource } from './images.js';
 import { parsePreprocess, type PreprocessSpec } from '../data/preprocess.js';
 
 export interface SourceOptions extends GenerateOptions {
-  /** How images are turned into tensors (image folders only). */
-  preprocess?: PreprocessSpec;
+  /**
+   * How images are turned into tensors (image folders only): the CLI's --preprocess text
+   * ('resize=224,mean=0.5,std=0.5') or the fields to change, the rest at their defaults (scale 1/255,
+   * mean 0, std 1, rgb, fill).
+   */
+  preprocess?: Partial<PreprocessSpec> | string;
   /** Use at most this many samples. */
   limit?: number;
   /** For 'random': how many samples to make (default 8). */
@@ -25,6 +29,8 @@ export interface SourceOptions extends GenerateOptions {
  * many samples there are.
  */
 export function openSource(spec: string, model: Model, options: SourceOptions = {}): SampleSource {
+  if (typeof spec !== 'string') throw new UsageError(`openSource() takes a data source (a folder, or 'random') first, got ${typeof spec}`, { code: 'bad-source' });
+  if (!(model instanceof Model)) throw new UsageError(`openSource() takes the Model the samples feed (readModelFile(path).model), got ${typeof model === 'string' ? `the string '${model}'` : typeof model}`, { code: 'bad-model' });
   if (spec === 'random') return randomSource(model, options);
   let entries: string[];
   const expected = "give a folder of .npy files, .npz files or images, or 'random'";
@@ -45,9 +51,21 @@ export function openSource(spec: string, model: Model, options: SourceOptions = 
   if (images.length) {
     const inputs = feedInputs(model);
     if (inputs.length !== 1) throw new UsageError(`data source '${spec}' holds images, which feed one input, but the model has ${inputs.length} inputs; use .npz files keyed by input name`, { code: 'bad-source' });
-    return imageFolderSource(spec, images, inputs[0]!, options.preprocess ?? parsePreprocess(undefined), options.limit);
+    return imageFolderSource(spec, images, inputs[0]!, preprocessSpec(options.preprocess), options.limit);
   }
   throw new UsageError(`data source '${spec}' has no .npy, .npz or image files`, { code: 'bad-source' });
+}
+
+/** A whole PreprocessSpec: the text parsed, or the fields given over the defaults. */
+function preprocessSpec(given: SourceOptions['preprocess']): PreprocessSpec {
+  if (typeof given === 'string') return parsePreprocess(given);
+  if (given !== undefined && (typeof given !== 'object' || given === null)) throw new UsageError(`preprocess takes an object or --preprocess text, got ${JSON.stringify(given)}`, { code: 'bad-option' });
+  const spec = { ...parsePreprocess(undefined), ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) } as PreprocessSpec;
+  for (const key of ['mean', 'std'] as const) {
+    if (!Array.isArray(spec[key]) || !spec[key].every(Number.isFinite)) throw new UsageError(`preprocess.${key} takes an array of numbers, got ${JSON.stringify(spec[key])}`, { code: 'bad-option' });
+  }
+  if (!Number.isFinite(spec.scale)) throw new UsageError(`preprocess.scale takes a number, got ${JSON.stringify(spec.scale)}`, { code: 'bad-option' });
+  return spec;
 }
 
 function randomSource(model: Model, options: SourceOptions): SampleSource {

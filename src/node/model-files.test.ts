@@ -8,9 +8,11 @@ import { DataType } from '../ir/dtype.js';
 import { float32Tensor, toFloat32 } from '../ir/tensor/values.js';
 import { encodeModel } from '../serde/encode.js';
 import { ExternalDataError, ModelFormatError, OutputError } from '../errors.js';
+import { openSource, type SourceOptions } from './data-sources.js';
+import sharp from 'sharp';
+import { tempDir } from '../../test/helpers/temp-dir.js';
 import { readModelFile, writeModelFile } from './model-files.js';
 import { randomFloats, runOnce, sameBits } from '../../test/helpers/ort.js';
-import { tempDir } from '../../test/helpers/temp-dir.js';
 
 function matmulModel(k = 64, n = 32) {
   const b = new GraphBuilder(17);
@@ -117,6 +119,28 @@ describe('bad model files', () => {
 
   it('names a missing file', () => {
     expect(() => readModelFile('/nonexistent/model.onnx')).toThrow('/nonexistent/model.onnx: cannot read the model: no such file');
+  });
+
+  it('says which argument is wrong when a library caller swaps or mistypes them', () => {
+    const model = new GraphBuilder(13).model;
+    expect(() => writeModelFile('out.onnx' as never, model as never)).toThrow('writeModelFile() takes (model, path), got (a string, object)');
+    expect(() => openSource('calib/', 'net.onnx' as never)).toThrow("openSource() takes the Model the samples feed (readModelFile(path).model), got the string 'net.onnx'");
+  });
+
+  it('reads images with the preprocess fields given over the defaults, or with --preprocess text', async () => {
+    const dir = tempDir('images');
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(join(dir, 'grey.png'));
+    const b = new GraphBuilder(13);
+    b.output(b.op('Relu', [b.input('x', DataType.FLOAT, [1, 3, 8, 8])]), DataType.FLOAT, [1, 3, 8, 8]);
+    const first = async (preprocess: SourceOptions["preprocess"]) => {
+      for await (const feeds of openSource(dir, b.model, { preprocess }).samples()) return feeds.x!.data as Float32Array;
+      throw new Error('no sample');
+    };
+    // Only mean and std given: pixels still scale by 1/255 (a partial object gave NaN before).
+    const partial = await first({ mean: [0.5], std: [0.5] });
+    expect(partial[0]).toBeCloseTo((128 / 255 - 0.5) / 0.5, 6);
+    expect(await first('mean=0.5,std=0.5')).toEqual(partial);
+    expect(() => openSource(dir, b.model, { preprocess: { mean: 0.5 as never } })).toThrow('preprocess.mean takes an array of numbers, got 0.5');
   });
 });
 

@@ -1,11 +1,11 @@
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { Model } from '../ir/model.js';
+import { Model } from '../ir/model.js';
 import { externalLocations } from '../ir/walk.js';
 import { decodeModel } from '../serde/decode.js';
 import { encodeModelChunks, inlinePayloadBytes, PROTOBUF_LIMIT, type ByteSink } from '../serde/encode.js';
 import { totalLength } from '../serde/chunked-writer.js';
-import { ModelFormatError, OutputError, errorMessage } from '../errors.js';
+import { ModelFormatError, OutputError, UsageError, errorMessage } from '../errors.js';
 import { FolderDataSource } from './external-source.js';
 import { checkWritableFolder } from './output-paths.js';
 
@@ -61,6 +61,7 @@ export interface WrittenModel {
  * failure never leaves a half-written model or touches the input.
  */
 export function writeModelFile(model: Model, path: string, options: WriteOptions = {}): WrittenModel {
+  if (!(model instanceof Model) || typeof path !== 'string') throw new UsageError(`writeModelFile() takes (model, path), got (${typeof model === 'string' ? 'a string' : typeof model}, ${typeof path === 'string' ? 'a string' : typeof path})`, { code: 'bad-option' });
   const target = resolve(path);
   const protect = new Set((options.protect ?? []).map((p) => resolve(p)));
   if (protect.has(target)) throw new OutputError(`${path}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: path });

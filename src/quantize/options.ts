@@ -127,6 +127,27 @@ export function optionsForOtherModes(options: QuantizeOptions): [keyof QuantizeO
 
 const ACTIVATION_TYPES = ['uint8', 'int8', 'uint16', 'int16'];
 
+/** Every option quantize() reads: a name outside it is a typo (blocksize) that would do nothing. */
+const KNOWN_OPTIONS = new Set<string>(['mode', 'exclude', 'debug', 'weightMethod', ...Object.keys(OPTION_MODES)]);
+const BOOLEAN_OPTIONS = ['perTensor', 'symmetric', 'reduceRange', 'gather', 'keepIoTypes', 'debug'] as const;
+const FUNCTION_OPTIONS = ['calibrate'] as const;
+
+/** Unknown option names, and options of the wrong kind (reduceRange: 'false' would read as true). */
+function checkOptionKinds(options: QuantizeOptions): void {
+  const given = options as unknown as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (KNOWN_OPTIONS.has(key) || given[key] === undefined) continue;
+    const near = [...KNOWN_OPTIONS].find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new UsageError(`unknown option '${key}'${near ? ` (did you mean '${near}'?)` : `; quantize() reads ${[...KNOWN_OPTIONS].join(', ')}`}`, { code: 'bad-option' });
+  }
+  for (const key of BOOLEAN_OPTIONS) {
+    if (given[key] !== undefined && typeof given[key] !== 'boolean') throw new UsageError(`${key} takes true or false, got ${JSON.stringify(given[key])}`, { code: 'bad-option' });
+  }
+  for (const key of FUNCTION_OPTIONS) {
+    if (given[key] !== undefined && typeof given[key] !== 'function') throw new UsageError(`${key} takes a function (nodeCalibrator(source) makes one), got ${JSON.stringify(given[key])}`, { code: 'bad-option' });
+  }
+}
+
 export function checkOptions(options: QuantizeOptions): void {
   if (typeof options !== 'object' || options === null) throw new UsageError(`quantize() takes an options object with at least { mode }, got ${options === null ? 'null' : typeof options}`, { code: 'bad-option' });
   if (!MODES.includes(options.mode)) {
@@ -135,6 +156,7 @@ export function checkOptions(options: QuantizeOptions): void {
   if (!AVAILABLE_MODES.includes(options.mode)) {
     throw new UsageError(`mode '${options.mode}' is not available in this version yet (available: ${AVAILABLE_MODES.join(', ')})`, { code: 'mode-unavailable' });
   }
+  checkOptionKinds(options);
   const misplaced = optionsForOtherModes(options);
   if (misplaced.length) throw new UsageError(`${misplaced.map(([key, modes]) => `${key} is for mode ${modes.join(', ')}`).join('; ')}, not ${options.mode}`, { code: 'bad-option' });
   for (const key of ['exclude', 'fp16Block', 'wideActivations', 'isolate'] as const) {

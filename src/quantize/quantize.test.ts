@@ -257,6 +257,10 @@ describe('every mode', () => {
     await expect(quantize(model, { mode: 'int8', activations: 'int3' as never, calibrate: async () => ({ ranges: new Map() }) })).rejects.toThrow("activations must be one of uint8, int8, uint16, int16, got 'int3'");
     await expect(quantize(model, { mode: 'weights-int8', exclude: 'Conv' as never })).rejects.toThrow('exclude takes an array of names, got "Conv"');
     await expect(quantize(model, { mode: 'int4', int4Format: 'qdq', gatherBits: 8 })).rejects.toThrow('--gather-bits writes com.microsoft GatherBlockQuantized');
+    // A typo would do nothing; a string 'false' would read as true; a method name is not a calibrator.
+    await expect(quantize(model, { mode: 'int4', blocksize: 32 } as never)).rejects.toThrow("unknown option 'blocksize' (did you mean 'blockSize'?)");
+    await expect(quantize(model, { mode: 'weights-int8', reduceRange: 'false' } as never)).rejects.toThrow('reduceRange takes true or false, got "false"');
+    await expect(quantize(model, { mode: 'int8', calibrate: 'entropy' } as never)).rejects.toThrow('calibrate takes a function (nodeCalibrator(source) makes one), got "entropy"');
     expect(encodeModel(model)).toEqual(before); // nothing was touched
     const result = await quantize(model, { mode: 'weights-int8', exclude: ['Gemm', 'NoSuchNode'] });
     expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'exclude-unmatched', reason: expect.stringContaining("'NoSuchNode' matches no node name or op type") }));
@@ -265,6 +269,7 @@ describe('every mode', () => {
 
   it('int8: a calibrate function that returns no ranges map, or a range that is not finite, fails naming the tensor', async () => {
     await expect(quantize(mixedModel(), { mode: 'int8', calibrate: async () => ({}) as never })).rejects.toMatchObject({ code: 'bad-calibration' });
+    await expect(quantize(mixedModel(), { mode: 'int8', calibrate: async () => undefined as never })).rejects.toMatchObject({ code: 'bad-calibration' });
     const nanFirst = async (_m: Model, tensors: string[]) => ({ ranges: new Map(tensors.map((t, i) => [t, { min: i === 0 ? NaN : -1, max: 1 }])) });
     await expect(quantize(mixedModel(), { mode: 'int8', calibrate: nanFirst })).rejects.toThrow(/calibration gave tensor 'x' the range \[NaN, 1\]/);
   });

@@ -58,8 +58,8 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   // Only group sources need a range: tensors that share a scale with another take it from there.
   const sources = plan.groups.sourceTensors().map((v) => v.name);
   const calibration: CalibrationOutcome = sources.length ? await time('calibrate', () => calibrate(model, sources)) : { ranges: new Map() };
-  warnings.push(...(calibration.warnings ?? []));
   const measured = checkedRanges(calibration);
+  warnings.push(...(calibration.warnings ?? []));
 
   const store = new WeightStore(model, { dtype: DataType.INT8, symmetric: true, perTensor: options.perTensor ?? false, reduceRange: options.reduceRange ?? false });
   // Excluded nodes read the float tensors themselves, not a DequantizeLinear: onnxruntime fuses
