@@ -265,6 +265,10 @@ describe('every mode', () => {
     const result = await quantize(model, { mode: 'weights-int8', exclude: ['Gemm', 'NoSuchNode'] });
     expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'exclude-unmatched', reason: expect.stringContaining("'NoSuchNode' matches no node name or op type") }));
     expect(result.skipped.filter((d) => d.code === 'excluded').map((d) => d.opType)).toEqual(['Gemm', 'Gemm']);
+    // A name that matches only ops the mode never rewrites changes nothing, and says so.
+    const idle = await quantize(mixedModel(), { mode: 'int8', exclude: ['Relu', 'Gemm'], calibrate: minMaxCalibrator([feeds(3)]) });
+    expect(idle.warnings).toContainEqual(expect.objectContaining({ code: 'exclude-no-effect', reason: expect.stringContaining("exclude: 'Relu' names no node that mode int8 quantizes") }));
+    expect(idle.warnings.find((w) => w.code === 'exclude-no-effect')!.reason).not.toContain('Gemm');
   });
 
   it('int8: a calibrate function that returns no ranges map, or a range that is not finite, fails naming the tensor', async () => {

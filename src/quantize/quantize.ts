@@ -87,6 +87,13 @@ export async function quantize(model: Model, options: QuantizeOptions): Promise<
   if (unmatched.length) {
     result.warnings.push({ code: 'exclude-unmatched', severity: 'warning', reason: `exclude: ${unmatched.map((n) => `'${n}'`).join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no node name or op type of this model, so nothing was kept in float for ${unmatched.length === 1 ? 'it' : 'them'}` });
   }
+  // A name that matches a node the mode never rewrites (a Relu that int8 folds into the Conv
+  // before it) changes nothing; said, since the per-layer table can make such a node look costly.
+  // fp16 keeps blocked nodes under its own codes, and every op it touches is its to keep.
+  const idle = options.mode === 'fp16' ? [] : (options.exclude ?? []).filter((n) => !unmatched.includes(n) && !result.skipped.some((d) => d.code === 'excluded' && (d.node === n || d.opType === n)));
+  if (idle.length) {
+    result.warnings.push({ code: 'exclude-no-effect', severity: 'warning', reason: `exclude: ${idle.map((n) => `'${n}'`).join(', ')} ${idle.length === 1 ? 'names no node' : 'name no nodes'} that mode ${options.mode} quantizes (such ops run inside or between quantized ones), so nothing changed; exclude the op that feeds ${idle.length === 1 ? 'it' : 'them'} instead` });
+  }
   if (!result.noop) {
     const errors = errorsOf(checkModel(model));
     if (errors.length) throw new GraphCheckError(`quantization produced an invalid graph: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`, errors);
