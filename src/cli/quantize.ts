@@ -9,7 +9,7 @@ import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
-import { RANDOM_DATA_NOTE, verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
+import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -38,8 +38,6 @@ import { firstSample } from '../eval/first-sample.js';
 /** Verification as the command reports it: fidelity, and the speed check unless --no-timing. */
 type VerifyReport = VerifyResult & { note?: string; fidelityWarning?: string; latency?: SpeedCheck & { warning?: string } };
 
-/** Below this cosine against float an output gets a warning that says where to look. */
-const LOW_COSINE = 0.98;
 
 /**
  * A warning naming the outputs that moved far from float, and where to look: accuracy that
@@ -236,10 +234,12 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
     }
   }
   if (cli.report) {
+    const targetMissed = target && !target.reached ? [`target cosine ${target.target} not reached: the lowest output cosine on the calibration samples ended at ${target.cosine.toFixed(5)} with ${target.kept.length} node(s) kept in float`] : [];
     await writeQuantizeReport(cli.report, {
       floatPath: path,
       quantizedPath: written.path,
       result,
+      warnings: targetMissed,
       ...(verify ? { verify } : {}),
       ...(timings ? { latency: timings } : {}),
       ...(cli.data ? { data: cli.data } : {}),

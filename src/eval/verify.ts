@@ -6,6 +6,9 @@ import { LowbitError } from '../errors.js';
 import { FidelityAccumulator, classAxisSize, type FidelityMetrics } from './metrics.js';
 import { AccuracyAccumulator, scoresOutputOf, type AccuracyResult } from './accuracy.js';
 
+/** Below this cosine against float an output gets a warning that says where to look (quantize, the report). */
+export const LOW_COSINE = 0.98;
+
 /** Said wherever figures come from generated inputs (quantize's verification, eval, the report). */
 export const RANDOM_DATA_NOTE = 'inputs were generated at random: these figures say little about accuracy on real data';
 

@@ -13,7 +13,7 @@ import type { PreprocessSpec } from '../data/preprocess.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
-import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
+import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
@@ -54,6 +54,8 @@ export interface QuantizeReportRequest extends ReportRunOptions {
   verify?: VerifyResult & { note?: string };
   /** Its float-against-quantized timings (models named by path), reused likewise. */
   latency?: ReportData['latency'];
+  /** Warnings of the run the report should repeat (a target cosine not reached). */
+  warnings?: string[];
   /** Data as quantize's --data/--preprocess/--dim/--samples give it; random inputs when absent. */
   data?: string;
   preprocess?: PreprocessSpec;
@@ -88,6 +90,7 @@ export async function gatherQuantizeReport(request: QuantizeReportRequest): Prom
   return gather(float, request.quantizedPath, source, request, {
     mode: request.result.mode,
     notes,
+    warnings: request.warnings ?? [],
     leftInFloat: { origin: 'quantize', nodes: request.result.skipped },
     ...(request.verify ? { fidelity: { samples: request.verify.samples, source: request.verify.source, outputs: request.verify.outputs, ...(request.verify.note ? { note: request.verify.note } : {}) } } : {}),
     ...(note ? { randomNote: note } : {}),
@@ -102,6 +105,7 @@ export async function writeEvalReport(reportPath: string, request: EvalReportReq
   const accuracy = { ...(request.evaluation.reference?.accuracy ? { float: request.evaluation.reference.accuracy } : {}), ...(quantized?.accuracy ? { quantized: quantized.accuracy } : {}) };
   const data = await gather(float, request.quantizedPath, request.source, request, {
     notes: [],
+    warnings: [],
     leftInFloat: { origin: 'inferred', nodes: floatWeightNodes(readModelFile(request.quantizedPath).model) },
     ...(quantized?.fidelity ? { fidelity: { samples: request.evaluation.samples, source: request.evaluation.source, outputs: quantized.fidelity, ...(Object.keys(accuracy).length ? { accuracy } : {}) } } : {}),
     ...(request.perLayer ? { perLayer: request.perLayer } : {}),
@@ -112,6 +116,7 @@ export async function writeEvalReport(reportPath: string, request: EvalReportReq
 interface KnownParts {
   mode?: string;
   notes: string[];
+  warnings: string[];
   leftInFloat: ReportData['leftInFloat'];
   fidelity?: ReportData['fidelity'];
   perLayer?: ReportData['perLayer'];
@@ -175,8 +180,21 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
     leftInFloat: known.leftInFloat,
     ...(latency ? { latency } : {}),
     notes: known.notes,
+    warnings: [...known.warnings, ...measuredWarnings(fidelity, latency)],
     unavailable,
   };
+}
+
+/** Warnings the report's own figures call for, whoever measured them. */
+export function measuredWarnings(fidelity: ReportData['fidelity'], latency: ReportData['latency']): string[] {
+  const warnings: string[] = [];
+  const low = (fidelity?.outputs ?? []).filter((o) => o.cosine < LOW_COSINE || Number.isNaN(o.cosine));
+  if (low.length) warnings.push(`${low.map((o) => `'${o.name}' (cosine ${o.cosine.toFixed(4)})`).join(', ')} ${low.length === 1 ? 'is' : 'are'} below cosine ${LOW_COSINE} against float: the per-layer table names the layers that cost most`);
+  const nonFinite = (fidelity?.outputs ?? []).filter((o) => o.nonFinite > 0);
+  if (nonFinite.length) warnings.push(`the quantized model gives NaN or infinite values where the float model does not (${nonFinite.map((o) => `'${o.name}': ${o.nonFinite}`).join(', ')}); the figures describe only the other values`);
+  const ratio = latency?.models[1]?.ratio;
+  if (ratio !== undefined && ratio > 1) warnings.push(`the quantized model took ${ratio.toFixed(2)}× float's time here: it is not faster on this machine (see Latency)`);
+  return warnings;
 }
 
 function card(loaded: LoadedModel): ModelCard {

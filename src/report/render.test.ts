@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../inspect/summary.js';
 import { addedSqnrDb, noiseRatio, type LayerFidelity } from '../eval/layer-ranking.js';
+import { measuredWarnings } from './gather.js';
 import { renderReport, REPORT_SECTIONS } from './render.js';
 import type { ReportData } from './report-data.js';
 
@@ -43,6 +44,7 @@ function data(overrides: Partial<ReportData> = {}): ReportData {
     leftInFloat: { origin: 'quantize', nodes: [{ code: 'excluded', severity: 'info', node: NASTY, opType: 'Conv', reason: 'excluded by --exclude' }] },
     latency: { runs: 3, warmup: 1, inputs: 'random', models: [{ name: 'f', runs: 3, medianMs: 2, p10Ms: 1, p90Ms: 3, meanMs: 2, minMs: 1, maxMs: 3, ratio: 1 }, { name: 'q', runs: 3, medianMs: 1, p10Ms: 1, p90Ms: 1, meanMs: 1, minMs: 1, maxMs: 1, ratio: 0.5 }] },
     notes: [],
+    warnings: [],
     unavailable: {},
     ...overrides,
   };
@@ -58,6 +60,26 @@ describe('renderReport', () => {
     expect(html).toContain('&lt;/script&gt;&lt;b id=&quot;injected&quot;&gt;');
     expect(html).toContain('<title>a &amp; b</title>');
     expect(renderReport(data(), assets)).toBe(html);
+  });
+
+  it('shows warnings first, escaped, and nothing when there are none', () => {
+    expect(renderReport(data(), assets)).not.toContain('class="warnings"');
+    const html = renderReport(data({ warnings: [`'${NASTY}' is below cosine 0.98`] }), assets);
+    const summary = html.slice(html.indexOf('<section id="summary">'));
+    expect(summary.indexOf('class="warnings"')).toBeLessThan(summary.indexOf('<table'));
+    expect(html).toContain('<strong>Warning:</strong> &#39;&lt;/script&gt;');
+  });
+
+  it('warns from its own figures: an output below cosine 0.98, NaN from the quantized model, a model slower than float', () => {
+    const d = data();
+    expect(measuredWarnings(d.fidelity, d.latency)).toEqual([]);
+    const low = { ...d.fidelity!, outputs: [{ ...d.fidelity!.outputs[0]!, cosine: 0.72135, nonFinite: 3 }] };
+    const slow = { ...d.latency!, models: [d.latency!.models[0]!, { ...d.latency!.models[1]!, ratio: 1.55 }] };
+    expect(measuredWarnings(low, slow)).toEqual([
+      "'y' (cosine 0.7214) is below cosine 0.98 against float: the per-layer table names the layers that cost most",
+      "the quantized model gives NaN or infinite values where the float model does not ('y': 3); the figures describe only the other values",
+      "the quantized model took 1.55× float's time here: it is not faster on this machine (see Latency)",
+    ]);
   });
 
   it('keeps inlined scripts and embedded JSON from closing their element, and drops source-map links', () => {

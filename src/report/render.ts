@@ -27,6 +27,7 @@ pre.command { background: #0f172a; color: #e2e8f0; padding: 10px 12px; border-ra
 .chart { position: relative; width: 100%; margin: 8px 0 12px; }
 .unavailable { color: var(--muted); font-style: italic; }
 .advice { font-weight: 600; }
+.warnings { background: #fef2f2; border: 1px solid #fca5a5; border-radius: 6px; padding: 8px 8px 8px 28px; color: #7f1d1d; }
 details summary { cursor: pointer; color: var(--accent); }
 footer { padding-bottom: 24px; font-size: 13px; }
 `;

@@ -43,6 +43,11 @@ export interface ReportData {
   };
   latency?: BenchResult & { threads?: number; inputs: string };
   notes: string[];
+  /**
+   * What went wrong, shown first: an output below the fidelity floor, a quantized model slower
+   * than float, a target not reached. The figures are in their sections; these say to look.
+   */
+  warnings: string[];
   /** Why a section has no data ("--no-verify was given"). */
   unavailable: Partial<Record<'fidelity' | 'perLayer' | 'latency', string>>;
 }

@@ -32,7 +32,8 @@ export function summarySection(data: ReportData): string {
   const ratio = data.quantized.fileBytes / data.float.fileBytes;
   const lead = `<p>${data.mode ? `Mode <strong>${escapeHtml(data.mode)}</strong>. ` : ''}The quantized file is <strong>${ratio.toFixed(3)}×</strong> the size of the float one (${formatBytes(data.float.fileBytes)} → ${formatBytes(data.quantized.fileBytes)}).</p>`;
   const notes = data.notes.length ? `<ul class="notes">${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
-  return section('summary', 'Model summary', `${lead}\n${htmlTable(['', 'float', 'quantized'], rows)}\n${notes}`);
+  const warnings = data.warnings.length ? `<ul class="warnings">${data.warnings.map((w) => `<li><strong>Warning:</strong> ${escapeHtml(w)}</li>`).join('')}</ul>\n` : '';
+  return section('summary', 'Model summary', `${warnings}${lead}\n${htmlTable(['', 'float', 'quantized'], rows)}\n${notes}`);
 }
 
 export function sizeSection(data: ReportData): string {
