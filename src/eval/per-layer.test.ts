@@ -104,6 +104,16 @@ describe('comparePerLayer', () => {
     for (const layer of result.layers) expect(layer.sqnrDb).toBeGreaterThan(25);
   });
 
+  it('counts the nodes fp16 made compute in float16 as rewritten, though their op and inputs keep their names', async () => {
+    const floatBytes = floatCnn();
+    const half = decodeModel(floatBytes);
+    await quantize(half, { mode: 'fp16' });
+    const result = await comparePerLayer(decodeModel(floatBytes), half, randomSource(decodeModel(floatBytes), 1), createRunner);
+    const convs = result.layers.filter((l) => l.opType === 'Conv');
+    expect(convs.length).toBe(LAYERS);
+    for (const conv of convs) expect(conv.quantized).toBe(true);
+  });
+
   it('gives the same figures when values are exposed in many small groups', async () => {
     const floatBytes = floatCnn();
     const broken = async () => breakScale(await quantized(floatBytes), 'w2');

@@ -85,10 +85,19 @@ function constantValues(model: Model): Set<Value> {
 }
 
 /** Whether quantization rewrote the node that makes this value: another op, or other inputs. */
+/**
+ * Whether quantization rewrote the node: another op, other inputs, or (fp16) the same op and
+ * inputs computing in another element type.
+ */
 function rewritten(floatNode: Node, quantizedNode: Node): boolean {
   if (floatNode.opType !== quantizedNode.opType || floatNode.domain !== quantizedNode.domain) return true;
   if (floatNode.inputs.length !== quantizedNode.inputs.length) return true;
-  return floatNode.inputs.some((v, i) => (v?.name ?? '') !== (quantizedNode.inputs[i]?.name ?? ''));
+  if (floatNode.inputs.some((v, i) => (v?.name ?? '') !== (quantizedNode.inputs[i]?.name ?? ''))) return true;
+  const elem = (v: Value | null | undefined) => (isTensorType(v?.type) ? v.type.elemType : undefined);
+  return floatNode.inputs.some((v, i) => {
+    const [a, b] = [elem(v), elem(quantizedNode.inputs[i])];
+    return a !== undefined && b !== undefined && a !== b;
+  });
 }
 
 function largestElements(model: Model, symbols: Map<string, number>): number {
