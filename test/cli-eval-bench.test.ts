@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { attr } from '../src/ir/attribute.js';
@@ -10,6 +10,8 @@ import { encodeNpy } from '../src/data/npy.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { readModelFile } from '../src/node/model-files.js';
+import { locateFrom } from '../src/node/locate-from.js';
 
 const CLASSES = 10;
 let dir: string;

@@ -6,6 +6,7 @@ import { parsePreprocess } from '../data/preprocess.js';
 import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
+import { locateFrom } from '../node/locate-from.js';
 import type { AccuracyResult } from '../eval/accuracy.js';
 import { formatAddedDb, formatDb } from '../eval/layer-ranking.js';
 import { RANDOM_DATA_NOTE } from '../eval/verify.js';
@@ -104,7 +105,7 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
         onProgress: (done, total) => comparing.update(done, total),
       });
       comparing.finish();
-      const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: cli.reference!, quantizedPath: path, metadata: candidate.metadataProps });
+      const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: cli.reference!, quantizedPath: path, metadata: candidate.metadataProps, locate: locateFrom(path) });
       perLayer.push({ model: path, reference: cli.reference!, ...result, ...(command ? { command } : {}) });
     }
   }

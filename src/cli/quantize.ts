@@ -1,6 +1,6 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { memoizeCalibration } from '../quantize/memoize-calibration.js';
-import { resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { readModelFile, writeModelFile, type WrittenModel } from '../node/model-files.js';
 import { checkOutputFile } from '../node/output-paths.js';
 import { namesNotInModel, opTypesOf } from '../ir/walk.js';
@@ -342,7 +342,9 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
  */
 function recordCalibration(model: Model, cli: QuantizeCliOptions): void {
   if (!cli.calib) return;
-  const flags: Record<string, string> = { calib: cli.calib };
+  // A folder is recorded relative to the model written, so that the re-quantize command eval
+  // prints can find it from wherever eval runs (and no absolute path goes into the file).
+  const flags: Record<string, string> = cli.calib === 'random' ? { calib: 'random' } : { calibFromModel: relative(dirname(resolve(cli.output)), resolve(cli.calib)) || '.' };
   if (cli.calibMethod) flags.calibMethod = cli.calibMethod;
   if (cli.percentile !== undefined) flags.percentile = cli.percentile;
   if (cli.samples !== undefined) flags.samples = cli.samples;

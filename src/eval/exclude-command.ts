@@ -14,6 +14,20 @@ export interface ExcludeCommandInput {
   quantizedPath: string;
   /** The quantized model's metadata_props. */
   metadata: readonly (readonly [string, string])[];
+  /**
+   * Where a recorded calibration folder is from here: quantize records it relative to the model
+   * it wrote (calibFromModel); the caller, who knows the model's path and the working folder,
+   * turns it into a path that works where the command is printed. Without it, the path as recorded.
+   */
+  locate?: (fromModel: string) => string;
+}
+
+/**
+ * Where the command writes: next to the evaluated model under a new name, so that running it does
+ * not overwrite the model being compared (q.int8.onnx → q.int8-excluded.onnx).
+ */
+export function excludedOutputPath(quantizedPath: string): string {
+  return quantizedPath.replace(/(\.onnx)?$/i, (ext) => `-excluded${ext || '.onnx'}`);
 }
 
 /** metadata_props key under which the CLI records its calibration flags (cli/quantize.ts). */
@@ -46,8 +60,11 @@ export function excludeCommand(input: ExcludeCommandInput): string | undefined {
   const exclude = ['--exclude', [...new Set([...previous, ...input.exclude])].join(',')];
   if (!mode) return exclude.map(shellWord).join(' ');
   const flags = Object.entries(recorded).flatMap(([key, value]) => FLAGS[key]?.(value) ?? []);
-  const calibration = Object.entries(parseOptions(meta.get(CALIBRATION_METADATA_KEY))).flatMap(([key, value]) => (CALIBRATION_FLAGS[key] && typeof value === 'string' ? [CALIBRATION_FLAGS[key], value] : []));
-  return ['lowbit', 'quantize', input.floatPath, '-o', input.quantizedPath, '--mode', mode, ...calibration, ...flags, ...exclude].map(shellWord).join(' ');
+  const recordedCalibration = parseOptions(meta.get(CALIBRATION_METADATA_KEY));
+  const fromModel = recordedCalibration.calibFromModel;
+  if (typeof fromModel === 'string') recordedCalibration.calib = input.locate ? input.locate(fromModel) : fromModel;
+  const calibration = Object.keys(CALIBRATION_FLAGS).flatMap((key) => (typeof recordedCalibration[key] === 'string' ? [CALIBRATION_FLAGS[key]!, recordedCalibration[key] as string] : []));
+  return ['lowbit', 'quantize', input.floatPath, '-o', excludedOutputPath(input.quantizedPath), '--mode', mode, ...calibration, ...flags, ...exclude].map(shellWord).join(' ');
 }
 
 /** Recorded calibration flag → its command-line name, in the order the command gives them. */

@@ -92,7 +92,7 @@ describe('comparePerLayer', () => {
     expect(brokenSqnr).toBeLessThan(10);
     expect(repairedSqnr).toBeGreaterThan(30);
     expect(excludeCommand({ exclude: result.suggestion.exclude, floatPath: 'f.onnx', quantizedPath: 'q.onnx', metadata: broken.metadataProps })).toBe(
-      'lowbit quantize f.onnx -o q.onnx --mode weights-int8 --exclude conv2',
+      'lowbit quantize f.onnx -o q-excluded.onnx --mode weights-int8 --exclude conv2',
     );
   });
 

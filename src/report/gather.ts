@@ -17,6 +17,7 @@ import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
+import { locateFrom } from '../node/locate-from.js';
 import { benchRunners } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
 import { LowbitError, OutputError, errorMessage } from '../errors.js';
@@ -156,7 +157,7 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
         ...(options.groupBytes ? { groupBytes: options.groupBytes } : {}),
         onProgress: (done, total) => say(`report: per-layer group ${done}/${total}`),
       });
-      const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: float.path, quantizedPath, metadata: quantized.model.metadataProps });
+      const command = excludeCommand({ exclude: result.suggestion.exclude, floatPath: float.path, quantizedPath, metadata: quantized.model.metadataProps, locate: locateFrom(quantizedPath) });
       return { ...result, ...(command ? { command } : {}) };
     }));
   const latency = known.latency ?? await attempt('latency', async () => {
