@@ -222,6 +222,12 @@ describe('eval and bench on bad input', () => {
       [['eval', classifier, classifier, '--reference', classifier, '--data', 'random', '--report', join(dir, 'r.html')], '--report describes one quantized model'],
       [['bench', classifier, '--runs', '0'], '--runs must be a whole number of at least 1'],
       [['bench', classifier, '--warmup', 'x'], '--warmup must be a whole number'],
+      [['eval', classifier, '--reference', classifier, '--data', 'random', '--scores-output', 'scores'], '--scores-output names the output read as class scores for --labels'],
+      [['eval', classifier, '--reference', classifier, '--data', 'random', '--per-layer-samples', '2'], '--per-layer-samples is for --per-layer'],
+      [['bench', classifier, '--preprocess', 'mean=0.5'], '--preprocess turns images from --data into inputs'],
+      [['bench', classifier, '--runs', '1e1'], "--runs must be a whole number of at least 1, got '1e1'"],
+      [['inspect', classifier, '--top', ''], "--top must be a whole number of at least 0, got ''"],
+      [['quantize', classifier, '-o', join(dir, 'never.onnx'), '--mode', 'weights-int8', '--samples', '0x10'], "--samples must be a whole number of at least 1, got '0x10'"],
       [['eval', classifier, '--reference', classifier, '--data', join(dir, 'no-such-folder')], 'no-such-folder\' does not exist'],
       [['eval', classifier, '--data', 'random'], 'nothing to measure: give --labels'],
     ];

@@ -31,6 +31,7 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   const warmup = parseCount('--warmup', cli.warmup, 0) ?? DEFAULT_WARMUP;
   const dims = parseDims(cli.dim);
   const preprocess = parsePreprocess(cli.preprocess);
+  if (cli.preprocess && !cli.data) throw new UsageError('--preprocess turns images from --data into inputs: give --data FOLDER too (without it, inputs are generated)', { code: 'bad-option' });
   requireModelFiles(models);
   const quiet = cli.json === true && !process.stderr.isTTY;
 

@@ -6,7 +6,8 @@ import { LowbitError, ModelFormatError, UsageError, errorMessage } from '../erro
 /** A whole number option (--runs, --samples): at least `min`, or undefined when not given. */
 export function parseCount(flag: string, text: string | undefined, min = 1): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  // Digits only: Number() would take '', ' 3', '1e1' and '0x10' too.
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, got '${text}'`, { code: 'bad-option' });
   return n;
 }

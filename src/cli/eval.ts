@@ -51,6 +51,9 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   const threads = parseCount('--threads', cli.threads);
   const dims = parseDims(cli.dim);
   const preprocess = parsePreprocess(cli.preprocess);
+  // Options that only mean something beside another: given alone they would be silently ignored.
+  if (cli.scoresOutput && !cli.labels) throw new UsageError('--scores-output names the output read as class scores for --labels: give --labels FILE.npy too', { code: 'bad-option' });
+  if (cli.perLayerSamples !== undefined && !cli.perLayer) throw new UsageError('--per-layer-samples is for --per-layer: give --per-layer too', { code: 'bad-option' });
   if (cli.perLayer && !cli.reference) throw new UsageError('--per-layer compares each model with its float twin: give it with --reference', { code: 'bad-option' });
   if (cli.report && (!cli.reference || models.length !== 1)) throw new UsageError('--report describes one quantized model against its float model: give one MODEL and --reference', { code: 'bad-option' });
   if (cli.report) checkOutputFile(cli.report, '--report', 'report.html');

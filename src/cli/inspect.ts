@@ -1,6 +1,6 @@
 import { readModelFile } from '../node/model-files.js';
 import { summarizeModel, type IOSummary, type ModelSummary } from '../inspect/summary.js';
-import { UsageError } from '../errors.js';
+import { parseCount } from './eval-args.js';
 import { formatBytes, formatCount, printJson, table } from './format.js';
 
 interface InspectOptions {
@@ -9,8 +9,7 @@ interface InspectOptions {
 }
 
 export async function inspectCommand(path: string, options: InspectOptions): Promise<void> {
-  const top = Number(options.top);
-  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number of at least 0, got '${options.top}'`, { code: 'bad-option' });
+  const top = parseCount('--top', options.top, 0)!;
   const loaded = readModelFile(path);
   const summary = summarizeModel(loaded.model, top);
   if (options.json) printJson({ file: { path, bytes: loaded.bytes }, ...summary });

@@ -22,6 +22,7 @@ import { createProgress } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { diagnosticLines, fidelityFigures, floatNonFiniteWarning, formatBytes, printJson, quantizedNonFiniteWarning } from './format.js';
+import { parseCount } from './eval-args.js';
 import { parseDims, parseList, progressLine } from './args.js';
 import { checkDimNames, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
@@ -136,8 +137,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   checkFlagsForMode(cli, options);
   if (options.mode === 'int4') int4Settings(options, cli.calib !== undefined); // bad int4 options fail before the model is read
   const labels = verifyLabels(cli); // read before the work, so that a bad label file fails first
-  const samples = cli.samples === undefined ? undefined : Number(cli.samples);
-  if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) throw new UsageError(`--samples must be a positive whole number, got '${cli.samples}'`, { code: 'bad-option' });
+  const samples = parseCount('--samples', cli.samples);
   if (resolve(cli.output) === resolve(path)) throw new OutputError(`${cli.output}: refusing to overwrite the input model; choose another output path`, { code: 'output-is-input', file: cli.output });
   // Where the results go is checked before the work: a long run is not thrown away for a typo.
   checkOutputFile(cli.output, '-o');
