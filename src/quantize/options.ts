@@ -168,6 +168,6 @@ export function checkOptions(options: QuantizeOptions): void {
   if (options.weightMethod !== undefined) {
     if (!WEIGHT_METHODS.includes(options.weightMethod)) throw new UsageError(`weight method must be one of ${WEIGHT_METHODS.join(', ')}, got '${options.weightMethod}'`, { code: 'bad-option' });
     if (options.mode !== 'int8' && options.mode !== 'weights-int8') throw new UsageError(`the weight method (--weight-method) is for --mode int8 and weights-int8${options.mode === 'int4' ? '; int4 has --int4-method' : ''}`, { code: 'bad-option' });
-    if (options.weightMethod === 'gptq' && !options.weightCalibration) throw new UsageError('weight method gptq needs calibration data to measure each layer\'s inputs: give --calib SOURCE', { code: 'no-calibration' });
+    if (options.weightMethod === 'gptq' && !options.weightCalibration) throw new UsageError('weight method gptq needs calibration data to measure each layer\'s inputs: give --calib SOURCE (from the library, options.weightCalibration)', { code: 'no-calibration' });
   }
 }

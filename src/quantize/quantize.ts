@@ -187,7 +187,7 @@ function refuseQuantizedInput(model: Model, mode: QuantizeMode): void {
   const list = entries.map(([op, n]) => `${op} ×${n}`);
   if (list.length) {
     throw new LowbitError(
-      `the model is already quantized (${list.join(', ')}); lowbit does not quantize twice. For ${QUANTIZED_FORMS[mode]} quantization, turn it back to float first: lowbit convert MODEL -o MODEL-fp32.onnx --to fp32`,
+      `the model is already quantized (${list.join(', ')}); lowbit does not quantize twice. For ${QUANTIZED_FORMS[mode]} quantization, turn it back to float first: lowbit convert MODEL -o MODEL-fp32.onnx --to fp32 (from the library, convertToFloat32(model))`,
       { code: 'already-quantized' },
     );
   }

@@ -33,7 +33,7 @@ const ACTIVATION_TYPES = { uint8: DataType.UINT8, int8: DataType.INT8, uint16: D
  */
 export async function quantizeStatic(model: Model, options: QuantizeOptions, time: Timer): Promise<ModeOutcome> {
   const calibrate = options.calibrate;
-  if (!calibrate) throw new LowbitError('static int8 needs calibration data: give --calib SOURCE (a folder of .npy/.npz files or images, or random)', { code: 'no-calibration' });
+  if (!calibrate) throw new UsageError('static int8 needs calibration data: give --calib SOURCE (a folder of .npy/.npz files or images, or random); from the library, options.calibrate, e.g. nodeCalibrator(openSource(SOURCE, model))', { code: 'no-calibration' });
   const warnings: Diagnostic[] = [];
   time('prepare', () =>
     runPasses(model, [topoSortPass, foldConstantCastsPass, constantsToInitializersPass, removeIdentityPass, foldBatchNormPass, foldConvAffinePass], { check: options.debug ?? false }),
