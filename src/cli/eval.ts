@@ -176,7 +176,7 @@ function accuracyText(a: AccuracyResult | undefined): string {
 function perLayerText(p: PerLayerEntry): string[] {
   const rows = p.layers.slice(0, LAYERS_SHOWN).map((l) => [l.node || `(${l.value})`, l.opType, l.quantized ? 'yes' : '', formatDb(l.sqnrDb), formatAddedDb(l.addedSqnrDb)]);
   const lines = [
-    `per-layer: ${p.model} against ${p.reference}, ${p.compared} node outputs on ${p.samples} sample(s), worst first (by the noise each node adds):`,
+    `per-layer: ${p.model} against ${p.reference}, ${p.compared} node outputs on ${p.samples} sample(s), worst first (rewritten nodes first, by the noise each adds):`,
     table([['node', 'op', 'quantized', 'SQNR', 'added by node'], ...rows]),
   ];
   if (p.layers.length > LAYERS_SHOWN) lines.push(`  … ${p.layers.length - LAYERS_SHOWN} more (use --json for all)`);

@@ -26,6 +26,11 @@ describe('rankLayers', () => {
     const ranked = rankLayers([layer('a', 0, Infinity, 40), layer('b', 1, 40, 5), layer('c', 2, 5, 5), layer('d', 3, 5, 4.9)]);
     expect(ranked.map((l) => l.node)).toEqual(['b', 'd', 'a', 'c']); // d adds 0.0074 (21 dB) on top of a noisy input
   });
+
+  it('ranks the layers quantization rewrote before those it left alone, however much noise those pass on', () => {
+    const ranked = rankLayers([layer('relu', 0, 40, 10, 'Relu', false), layer('conv', 1, 40, 30)]);
+    expect(ranked.map((l) => l.node)).toEqual(['conv', 'relu']);
+  });
 });
 
 describe('suggestExclude', () => {

@@ -74,10 +74,15 @@ export function addedSqnrDb(outputNoise: number, inputNoise: number): number {
   return noiseToSqnrDb(added);
 }
 
-/** Worst first: most added noise, then lowest SQNR, then graph order. */
+/**
+ * Worst first: the layers quantization rewrote (the ones --exclude acts on) before those it left as
+ * they were, then most added noise, lowest SQNR, graph order. An op left as it was still changes
+ * the noise it passes on (a Relu clips signal and noise alike, and the ratio moves), but that is
+ * not noise of its own: ranked among the rewritten, six float Relus led BlazeFace's table.
+ */
 export function rankLayers(layers: readonly LayerFidelity[]): LayerFidelity[] {
   // Two infinite figures subtract to NaN, which || passes over to the next key, as a tie should.
-  return [...layers].sort((a, b) => a.addedSqnrDb - b.addedSqnrDb || a.sqnrDb - b.sqnrDb || a.order - b.order);
+  return [...layers].sort((a, b) => Number(b.quantized) - Number(a.quantized) || a.addedSqnrDb - b.addedSqnrDb || a.sqnrDb - b.sqnrDb || a.order - b.order);
 }
 
 /**
