@@ -62,6 +62,14 @@ describe('renderReport', () => {
     expect(renderReport(data(), assets)).toBe(html);
   });
 
+  it('shows the settings lowbit recorded in the quantized model, escaped', () => {
+    const d = data();
+    d.quantized.summary = { ...d.quantized.summary, metadata: { 'lowbit.version': '0.1.0', 'lowbit.mode': 'int8', 'lowbit.calibration': '{"calibFromModel":"<calib>","calibMethod":"entropy"}' } };
+    const html = renderReport(d, assets);
+    expect(html).toContain('<code>mode: int8</code><br><code>calibration: {&quot;calibFromModel&quot;:&quot;&lt;calib&gt;&quot;,&quot;calibMethod&quot;:&quot;entropy&quot;}</code>');
+    expect(html).not.toContain('version: 0.1.0');
+  });
+
   it('shows warnings first, escaped, and nothing when there are none', () => {
     expect(renderReport(data(), assets)).not.toContain('class="warnings"');
     const html = renderReport(data({ warnings: [`'${NASTY}' is below cosine 0.98`] }), assets);

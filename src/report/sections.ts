@@ -20,6 +20,10 @@ export function summarySection(data: ReportData): string {
     const shown = entries.slice(0, OPS_LISTED).map(([op, n]) => `${op} ×${n}`).join(', ');
     return escapeHtml(entries.length > OPS_LISTED ? `${shown}, … ${entries.length - OPS_LISTED} more op types` : shown);
   };
+  const settings = (c: ModelCard) => {
+    const recorded = Object.entries(c.summary.metadata).filter(([key]) => key.startsWith('lowbit.') && key !== 'lowbit.version');
+    return recorded.length ? recorded.map(([key, value]) => `<code>${escapeHtml(key.slice('lowbit.'.length))}: ${escapeHtml(value)}</code>`).join('<br>') : '—';
+  };
   const rows = [
     row('file', (c) => `<code>${escapeHtml(c.path)}</code>`),
     row('size on disk', (c) => formatBytes(c.fileBytes)),
@@ -28,6 +32,8 @@ export function summarySection(data: ReportData): string {
     row('nodes', (c) => c.summary.nodes.toLocaleString('en-US')),
     row('parameters', (c) => c.summary.parameters.toLocaleString('en-US')),
     row('ops', ops),
+    // How the quantized model was made (mode, options, calibration flags), as lowbit recorded it.
+    row('lowbit settings', settings),
   ];
   const ratio = data.quantized.fileBytes / data.float.fileBytes;
   const lead = `<p>${data.mode ? `Mode <strong>${escapeHtml(data.mode)}</strong>. ` : ''}The quantized file is <strong>${ratio.toFixed(3)}×</strong> the size of the float one (${formatBytes(data.float.fileBytes)} → ${formatBytes(data.quantized.fileBytes)}).</p>`;
