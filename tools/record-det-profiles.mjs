@@ -17,7 +17,7 @@ import { encodeModel } from '../dist/serde/encode.js';
 import { createNodeRunner } from '../dist/runner/ort-node.js';
 import { profileNodeTimesSideBySide } from '../dist/runner/ort-profile.js';
 import { latencyRatiosMeasure } from '../dist/eval/output-cosine.js';
-import { quantizeWhereFaster } from '../dist/quantize/static/speed-choice.js';
+import { quantizeWhereFaster, SPEED_CHOICE_MEASURING } from '../dist/quantize/static/speed-choice.js';
 import { hasInt8DotProduct } from '../dist/node/cpu.js';
 
 // The same calibration and measuring as test/corpus-static-int8.test.ts's CLI run of det.
@@ -40,13 +40,14 @@ try {
     feeds = f;
     break;
   }
+  const { threads, runs, maxRuns, budgetMs, latencyRuns } = SPEED_CHOICE_MEASURING;
   const rounds = [];
   const profile = async (models) => {
-    const maps = await profileNodeTimesSideBySide(models.map(encodeModel), feeds, { threads: 2, runs: 20, maxRuns: 100, budgetMs: 10_000 });
+    const maps = await profileNodeTimesSideBySide(models.map(encodeModel), feeds, { threads, runs, maxRuns, budgetMs });
     rounds.push({ float: rounded(maps[0]), int8: rounded(maps[1]) });
     return maps;
   };
-  const measure = latencyRatiosMeasure(load(), feeds, (bytes) => createNodeRunner(bytes, { threads: 2 }), 20);
+  const measure = latencyRatiosMeasure(load(), feeds, (bytes) => createNodeRunner(bytes, { threads }), latencyRuns);
   let latencyRatios;
   const found = await quantizeWhereFaster(load, { mode: 'int8', reduceRange: true, calibrate: nodeCalibrator(source, { method: 'entropy' }) }, {
     profile,

@@ -29,7 +29,7 @@ import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
 import { quantizeToTarget, type KeptNode } from '../quantize/static/target-cosine.js';
-import { quantizeWhereFaster, type ConvCost } from '../quantize/static/speed-choice.js';
+import { quantizeWhereFaster, SPEED_CHOICE_MEASURING, type ConvCost } from '../quantize/static/speed-choice.js';
 import { profileNodeTimesSideBySide } from '../runner/ort-profile.js';
 import { encodeModel } from '../serde/encode.js';
 import { latencyRatioMeasure, latencyRatiosMeasure, outputCosineMeasure } from '../eval/output-cosine.js';
@@ -290,13 +290,14 @@ async function quantizeAndWrite(path: string, cli: QuantizeCliOptions, options: 
   if (search?.whereFaster) {
     const source = calibrationSource(cli.calib!, cli, search.float, search.dims, search.samples);
     const feeds = await firstSample(source);
-    say('int8 where faster: profiling the float and int8 models in onnxruntime (2 threads)');
+    say(`int8 where faster: profiling the float and int8 models in onnxruntime (${SPEED_CHOICE_MEASURING.threads} threads)`);
     // The float model is profiled in every round: encode it once.
     const encoded = new WeakMap<Model, Uint8Array>();
     const encodeOnce = (model: Model) => encoded.get(model) ?? encoded.set(model, encodeModel(model)).get(model)!;
+    const { threads, runs, maxRuns, budgetMs, latencyRuns } = SPEED_CHOICE_MEASURING;
     const found = await quantizeWhereFaster(() => readModelFile(path).model, options, {
-      profile: (models) => profileNodeTimesSideBySide(models.map(encodeOnce), feeds, { threads: SPEED_CHECK_THREADS, runs: 20, maxRuns: 100, budgetMs: 10_000 }),
-      latencyRatios: latencyRatiosMeasure(search.float, feeds, (bytes) => createNodeRunner(bytes, { threads: SPEED_CHECK_THREADS }), 20),
+      profile: (models) => profileNodeTimesSideBySide(models.map(encodeOnce), feeds, { threads, runs, maxRuns, budgetMs }),
+      latencyRatios: latencyRatiosMeasure(search.float, feeds, (bytes) => createNodeRunner(bytes, { threads }), latencyRuns),
       onProgress: say,
     });
     result = found.result;

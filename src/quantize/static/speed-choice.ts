@@ -13,6 +13,13 @@ import { quantize, type QuantizeResult } from '../quantize.js';
  */
 export type ProfileModels = (models: Model[]) => Promise<Map<string, number>[]>;
 
+/**
+ * How the CLI measures for the speed choice (tools/record-det-profiles.mjs measures the same way):
+ * per-node profiles of at least 20 and up to 100 interleaved runs within 10 s, and the closing
+ * whole-model timing over 20 rounds, on 2 threads.
+ */
+export const SPEED_CHOICE_MEASURING = { threads: 2, runs: 20, maxRuns: 100, budgetMs: 10_000, latencyRuns: 20 } as const;
+
 /** What one Conv costs in each form, from the profiles. */
 export interface ConvCost {
   node: string;
