@@ -17,7 +17,8 @@ import { checkOutputFile } from '../node/output-paths.js';
 import { parseDims } from './args.js';
 import { createProgress } from '../util/progress.js';
 import { parseCount, readLabels, requireModelFiles } from './eval-args.js';
-import { fidelityFigures, floatNonFiniteWarning, printJson, quantizedNonFiniteWarning, table } from './format.js';
+import { fidelityFigures, printJson, table } from './format.js';
+import { floatNonFiniteText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
 
 export interface EvalCliOptions {
   data: string;
@@ -135,9 +136,9 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
 function evalWarnings(evaluation: EvaluationResult): string[] {
   const several = evaluation.models.length > 1;
   return evaluation.models.flatMap((m) =>
-    [floatNonFiniteWarning(m.fidelity ?? []), quantizedNonFiniteWarning(m.fidelity ?? [])]
+    [floatNonFiniteText(m.fidelity ?? []), quantizedNonFiniteText(m.fidelity ?? [])]
       .filter((w): w is string => w !== undefined)
-      .map((w) => w.replace(/^warning: /, several ? `${m.name}: ` : '')),
+      .map((w) => (several ? `${m.name}: ${w}` : w)),
   );
 }
 

@@ -25,26 +25,6 @@ export function nonFiniteText(o: { nonFinite: number; referenceNonFinite: number
 }
 
 /**
- * A warning when the float model itself gave NaN or ±Infinity: the figures leave those values
- * out, and the cause is usually the input data (a NaN in a .npy file), not the quantization.
- */
-export function floatNonFiniteWarning(outputs: readonly { name: string; referenceNonFinite: number }[]): string | undefined {
-  const bad = outputs.filter((o) => o.referenceNonFinite > 0);
-  if (bad.length === 0) return undefined;
-  return `warning: the float model gives NaN or infinite values on these inputs (${bad.map((o) => `'${o.name}': ${o.referenceNonFinite}`).join(', ')}); they are left out of the figures. Look for NaN or infinite values in the input data`;
-}
-
-/**
- * A warning when the model under test gave NaN or ±Infinity where the float model did not: the
- * figures leave those values out, so on their own they would overstate the match.
- */
-export function quantizedNonFiniteWarning(outputs: readonly { name: string; nonFinite: number }[]): string | undefined {
-  const bad = outputs.filter((o) => o.nonFinite > 0);
-  if (bad.length === 0) return undefined;
-  return `warning: the model gives NaN or infinite values where the float model does not (${bad.map((o) => `'${o.name}': ${o.nonFinite}`).join(', ')}); the figures describe only the other values`;
-}
-
-/**
  * One output's fidelity figures for a text line (quantize's verification, eval): cosine, SQNR
  * ("exact" only when no value was left out for being non-finite), max abs error, top-1 agreement
  * and the non-finite counts.

@@ -9,7 +9,7 @@ import { openSource } from '../node/data-sources.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
-import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
+import { RANDOM_DATA_NOTE, verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -21,7 +21,8 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/
 import { createProgress } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
-import { diagnosticLines, fidelityFigures, floatNonFiniteWarning, formatBytes, printJson, quantizedNonFiniteWarning } from './format.js';
+import { diagnosticLines, fidelityFigures, formatBytes, printJson } from './format.js';
+import { floatNonFiniteText, lowCosineText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
 import { parseCount } from './eval-args.js';
 import { parseDims, parseList, progressLine } from './args.js';
 import { checkDimNames, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
@@ -45,8 +46,8 @@ type VerifyReport = VerifyResult & { note?: string; fidelityWarning?: string; la
  * collapses should come with a hint of which layer did it.
  */
 function fidelityWarning(verify: VerifyResult, mode: QuantizeMode): string | undefined {
-  const low = verify.outputs.filter((o) => o.cosine < LOW_COSINE);
-  if (low.length === 0) return undefined;
+  const low = lowCosineText(verify.outputs);
+  if (!low) return undefined;
   const fixes: Record<QuantizeMode, string> = {
     int8: '`--target-cosine 0.98` keeps the costliest in float (`--float-where-faster` the Convs int8 does not speed up), and `--weight-method gptq` rounds weights from their inputs',
     'weights-int8': '`--exclude` leaves them in float, and `--weight-method gptq --calib SOURCE` rounds weights from their inputs',
@@ -54,7 +55,7 @@ function fidelityWarning(verify: VerifyResult, mode: QuantizeMode): string | und
     int4: '`--int4-method gptq --calib SOURCE`, a smaller `--block-size` or `--exclude` on the worst layers help',
     fp16: '`--fp16-block` or `--exclude` keeps them in float32',
   };
-  return `${low.map((o) => `'${o.name}' (cosine ${o.cosine.toFixed(4)})`).join(', ')} ${low.length === 1 ? 'is' : 'are'} below cosine ${LOW_COSINE} against float: \`--report FILE.html\` or \`lowbit eval OUTPUT --reference MODEL --data SOURCE --per-layer\` names the layers that cost most; ${fixes[mode]}`;
+  return `${low}: \`--report FILE.html\` or \`lowbit eval OUTPUT --reference MODEL --data SOURCE --per-layer\` names the layers that cost most; ${fixes[mode]}`;
 }
 
 /** What --float-where-faster chose: the Convs kept in float and the latencies it compared. */
@@ -631,7 +632,7 @@ function renderReport(report: Report, result: QuantizeResult): string {
   if (report.verify) {
     lines.push(`verification on ${report.verify.samples} sample(s) from ${report.verify.source}:`);
     for (const o of report.verify.outputs) lines.push(`  ${o.name}: ${fidelityFigures(o)}`);
-    for (const warning of [floatNonFiniteWarning(report.verify.outputs), quantizedNonFiniteWarning(report.verify.outputs)]) if (warning) lines.push(`  ${warning}`);
+    for (const warning of [floatNonFiniteText(report.verify.outputs), quantizedNonFiniteText(report.verify.outputs)]) if (warning) lines.push(`  warning: ${warning}`);
     const accuracy = report.verify.accuracy;
     if (accuracy) {
       const top1 = (a: typeof accuracy.float) => `${(a.top1 * 100).toFixed(2)}% (${a.correctTop1}/${a.labelled})`;

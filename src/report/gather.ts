@@ -13,10 +13,11 @@ import type { PreprocessSpec } from '../data/preprocess.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
-import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
+import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
+import { floatNonFiniteText, lowCosineText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
 import { locateFrom } from '../node/locate-from.js';
 import { benchRunners } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
@@ -189,10 +190,10 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
 /** Warnings the report's own figures call for, whoever measured them. */
 export function measuredWarnings(fidelity: ReportData['fidelity'], latency: ReportData['latency']): string[] {
   const warnings: string[] = [];
-  const low = (fidelity?.outputs ?? []).filter((o) => o.cosine < LOW_COSINE || Number.isNaN(o.cosine));
-  if (low.length) warnings.push(`${low.map((o) => `'${o.name}' (cosine ${o.cosine.toFixed(4)})`).join(', ')} ${low.length === 1 ? 'is' : 'are'} below cosine ${LOW_COSINE} against float: the per-layer table names the layers that cost most`);
-  const nonFinite = (fidelity?.outputs ?? []).filter((o) => o.nonFinite > 0);
-  if (nonFinite.length) warnings.push(`the quantized model gives NaN or infinite values where the float model does not (${nonFinite.map((o) => `'${o.name}': ${o.nonFinite}`).join(', ')}); the figures describe only the other values`);
+  const outputs = fidelity?.outputs ?? [];
+  const low = lowCosineText(outputs);
+  if (low) warnings.push(`${low}: the per-layer table names the layers that cost most`);
+  for (const text of [floatNonFiniteText(outputs), quantizedNonFiniteText(outputs)]) if (text) warnings.push(text);
   const ratio = latency?.models[1]?.ratio;
   if (ratio !== undefined && ratio > 1) warnings.push(`the quantized model took ${ratio.toFixed(2)}× float's time here: it is not faster on this machine (see Latency)`);
   return warnings;

@@ -85,7 +85,7 @@ describe('renderReport', () => {
     const slow = { ...d.latency!, models: [d.latency!.models[0]!, { ...d.latency!.models[1]!, ratio: 1.55 }] };
     expect(measuredWarnings(low, slow)).toEqual([
       "'y' (cosine 0.7214) is below cosine 0.98 against float: the per-layer table names the layers that cost most",
-      "the quantized model gives NaN or infinite values where the float model does not ('y': 3); the figures describe only the other values",
+      "the model gives NaN or infinite values where the float model does not ('y': 3); the figures describe only the other values",
       "the quantized model took 1.55× float's time here: it is not faster on this machine (see Latency)",
     ]);
   });
