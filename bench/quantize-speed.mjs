@@ -5,7 +5,7 @@
 //   · ISNet 1024×1024: fp32 (imgly medium → fp32) vs lowbit dynamic vs the peer's `small`.
 //   node bench/quantize-speed.mjs [runs]
 import { readFileSync } from 'node:fs';
-import { readModelFile, encodeModel, decodeModel, convertToFloat32, quantize, generateInputs, DataType } from '../dist/index-node.js';
+import { readModelFile, encodeModel, decodeModel, convertToFloat32, quantize, generateInputs, DataType, hasInt8DotProduct } from '../dist/index-node.js';
 import { machine, requireModel, table } from './lib.mjs';
 import { session, tensor, timeInterleaved } from './ort.mjs';
 
@@ -48,7 +48,7 @@ function bar(what, speedUp, atLeast) {
 }
 
 console.log(`### Dynamic int8 speed: medians of interleaved runs (${runs * 10} rounds for mailwoman, ${runs} for ISNet); speed-ups are medians of per-round ratios\n`);
-console.log(`Machine: ${machine()}; onnxruntime-node 1.30, CPU, 2 threads. Command: \`node bench/quantize-speed.mjs ${runs}\``);
+console.log(`Machine: ${machine()}; int8 dot product (VNNI): ${hasInt8DotProduct()}; onnxruntime-node 1.30, CPU, 2 threads. Command: \`node bench/quantize-speed.mjs ${runs}\``);
 const mailwoman = requireModel('mailwoman-en-us');
 // mailwoman runs in tens of milliseconds, so it gets ten times the rounds
 const mailwomanFp32 = await fp32Of(mailwoman);

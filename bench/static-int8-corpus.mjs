@@ -5,12 +5,13 @@
 // the int8 models timed side by side (onnxruntime-node, CPU, 2 threads, interleaved runs, medians).
 // det is calibrated on synthetic printed pages (the corpus photos hold almost no text) with
 // entropy, and checked on the scanned page.png; mlsd on photos with minmax. Each setting runs with
-// weights rounded to nearest (the default) and with --weight-method gptq.
+// weights rounded to nearest (the default) and with --weight-method gptq; all int8 also with
+// --bias-correction.
 //   node bench/static-int8-corpus.mjs [runs] [targets, comma-separated: default 0.98]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSource, readModelFile } from '../dist/index-node.js';
+import { hasInt8DotProduct, openSource, readModelFile } from '../dist/index-node.js';
 import { parsePreprocess } from '../dist/data/preprocess.js';
 import { CORPUS, REPO, machine, requireModel, table, benchTempDir } from './lib.mjs';
 import { writeTextPages } from './text-pages.mjs';
@@ -42,6 +43,7 @@ const targets = (process.argv[3] ?? '0.98').split(',');
 const VARIANTS = [
   { label: 'all int8', args: [] },
   { label: 'all int8, --weight-method gptq', args: ['--weight-method', 'gptq'] },
+  { label: 'all int8, --bias-correction', args: ['--bias-correction'] },
   { label: '--float-where-faster', args: ['--float-where-faster'] },
   ...targets.flatMap((t) => [
     { label: `--target-cosine ${t}`, args: ['--target-cosine', t] },
@@ -76,5 +78,6 @@ for (const c of CASES) {
   });
 }
 console.log(`### Static int8 on PaddleOCR det, mlsd and BlazeFace, median of ${runs} interleaved runs\n`);
-console.log(`Machine: ${machine()}; onnxruntime-node, CPU, 2 threads; the CLI's defaults (7-bit weights without VNNI). Command: \`node bench/static-int8-corpus.mjs ${runs}${process.argv[3] ? ` ${process.argv[3]}` : ''}\`\n`);
+const vnni = hasInt8DotProduct();
+console.log(`Machine: ${machine()}; int8 dot product (VNNI): ${vnni}; onnxruntime-node, CPU, 2 threads; the CLI's defaults (weights ${vnni === false ? '7-bit, as without VNNI' : '8-bit'}). Command: \`node bench/static-int8-corpus.mjs ${runs}${process.argv[3] ? ` ${process.argv[3]}` : ''}\`\n`);
 console.log(table(['model', 'form', 'cosine vs fp32 on held-out photos', 'ms (median)', 'speed-up vs fp32', 'nodes left in float', 'quantize s'], rows));

@@ -18,7 +18,7 @@ import { findFloat16Overflow } from '../passes/fp16/find-overflow.js';
 import { writeQuantizeReport, type QuantizeReportRequest } from '../report/gather.js';
 import { nodeCalibrator } from '../node/calibrator.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/create-observer.js';
-import { createProgress } from '../util/progress.js';
+import { createProgress, type ProgressReporter } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { diagnosticLines, fidelityFigures, formatBytes, printJson } from './format.js';
@@ -112,6 +112,7 @@ export interface QuantizeCliOptions {
   blockSize?: string;
   int4Method?: string;
   weightMethod?: string;
+  biasCorrection?: boolean;
   int4Format?: string;
   accuracyLevel?: string;
   gatherBits?: string;
@@ -182,8 +183,13 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
     throw new UsageError(`--float-where-faster is for --mode int8 with --calib, and not with --target-cosine (got --mode ${options.mode}${targetCosine !== undefined ? ' with --target-cosine' : ''}${cli.calib ? '' : ' without --calib'})`, { code: 'bad-option' });
   }
   const search = targetCosine === undefined && !whereFaster ? undefined : { ...(targetCosine !== undefined ? { target: targetCosine } : {}), whereFaster, dims, samples, float };
-  if (gptq && cli.calib) options.int4Calibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
-  if (gptqWeights && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json));
+  if (gptq && cli.calib) options.int4Calibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json), true);
+  // Bias correction measures each layer's input means on the calibration data, as GPTQ measures
+  // their statistics; the means of random inputs would only move the biases by noise.
+  const biasCorrection = options.biasCorrection === true;
+  if (biasCorrection && !cli.calib) throw new UsageError('--bias-correction needs calibration data to measure each layer\'s input means: --calib SOURCE (a folder of .npy/.npz files or images)', { code: 'no-calibration' });
+  if (biasCorrection && cli.calib === 'random') throw new UsageError('--bias-correction needs real calibration samples (--calib FOLDER): with --calib random the biases would move by the means of noise', { code: 'bad-option' });
+  if ((gptqWeights || biasCorrection) && cli.calib) options.weightCalibration = layerCalibrationFor(cli.calib, cli, float, dims, samples, Boolean(cli.json), gptqWeights);
   const calibrate = options.mode === 'int8' ? memoizeCalibration(calibratorFor(cli, float, dims, samples, Boolean(cli.json))) : undefined;
   // The verification data is opened, and its first sample read, before the work: a folder whose
   // images or arrays do not fit the model is a usage error, and not one found after writing.
@@ -467,13 +473,29 @@ function calibratorFor(cli: QuantizeCliOptions, model: Model, dims: Record<strin
   };
 }
 
-/** gptq (int4, and int8 weights): each layer's input statistics from --calib through onnxruntime-node, with a progress line. */
-function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean): LayerCalibration {
-  if (spec === 'random') process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
+/**
+ * gptq (int4, and int8 weights) and int8's bias correction: each layer's input statistics from
+ * --calib through onnxruntime-node, with a progress line per phase.
+ */
+function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model, dims: Record<string, number>, samples: number | undefined, quiet: boolean, gptqRounds: boolean): LayerCalibration {
+  if (spec === 'random' && gptqRounds) process.stderr.write('warning: GPTQ on random inputs: the Hessians will not match real data; give real samples with --calib\n');
   const source = calibrationSource(spec, cli, model, dims, samples);
-  // One line: the samples of the current pass over the data, and the layers rounded so far (each
-  // pass measures the inputs of a group of layers, so the sample count starts again per pass).
-  const progress = createProgress({ label: 'gptq: measuring layer inputs,', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+  // One line per phase: GPTQ's passes (the samples of the current pass, each pass measuring the
+  // inputs of a group of layers, and the layers rounded so far), then bias correction's one pass.
+  let roundingDone = !gptqRounds;
+  let progress: ProgressReporter | undefined;
+  let open = false;
+  const bar = () => {
+    if (!open) {
+      progress = createProgress({ label: roundingDone ? 'bias correction: measuring layer inputs,' : 'gptq: measuring layer inputs,', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+      open = true;
+    }
+    return progress!;
+  };
+  const close = () => {
+    progress?.finish();
+    open = false;
+  };
   let layers = '';
   let last = { done: 0, total: undefined as number | undefined };
   return {
@@ -482,12 +504,17 @@ function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model
     ...(samples !== undefined ? { maxSamples: samples } : {}),
     onProgress: (p) => {
       last = { done: p.done, total: p.total };
-      progress.update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
+      bar().update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
+      if (roundingDone && p.total !== undefined && p.done === p.total) close();
     },
     onLayer: (done, total) => {
       layers = `${done}/${total} layers rounded`;
-      progress.update(last.done, last.total, { note: layers });
-      if (done === total) progress.finish();
+      bar().update(last.done, last.total, { note: layers });
+      if (done === total) {
+        close();
+        roundingDone = true;
+        layers = '';
+      }
     },
   };
 }
@@ -558,6 +585,7 @@ function toOptions(cli: QuantizeCliOptions): QuantizeOptions {
     ...(cli.activations ? { activations: activationType(cli.activations) } : {}),
     ...(cli.wideActivations !== undefined ? { wideActivations: tensorNames('--wide-activations', cli.wideActivations) } : {}),
     ...(cli.weightMethod !== undefined ? { weightMethod: weightMethod(cli.weightMethod) } : {}),
+    ...(cli.biasCorrection ? { biasCorrection: true } : {}),
     ...int4Options(cli),
   };
 }

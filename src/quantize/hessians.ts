@@ -1,5 +1,4 @@
 import type { CalibrationProgress } from '../calib/options.js';
-import { runPasses } from '../calib/sample-passes.js';
 import type { SampleSource } from '../data/samples.js';
 import { LowbitError } from '../errors.js';
 import { attr, type AttributeValue } from '../ir/attribute.js';
@@ -12,7 +11,7 @@ import { int64Tensor } from '../ir/tensor/values.js';
 import { isTensorType } from '../ir/types.js';
 import type { Runner } from '../runner/runner.js';
 import type { Value } from '../ir/value.js';
-import { removeIfDead } from '../passes/to-fp32/dead-code.js';
+import { mainGraphValues, overCalibration, pruneToOutputs } from './statistics-model.js';
 import { decodeModel } from '../serde/decode.js';
 import { encodeModel } from '../serde/encode.js';
 
@@ -75,26 +74,20 @@ export async function collectHessians(model: Model, targets: readonly HessianTar
   const sums = new Map(targets.map((t) => [t.key ?? t.value, new Float64Array((t.patches?.group ?? 1) * t.k * t.k)]));
   const rows = new Map(targets.map((t) => [t.key ?? t.value, 0]));
   try {
-    const passes = await runPasses({
-      source: calibration.source,
-      maxSamples: calibration.maxSamples,
-      onProgress: calibration.onProgress,
-      plan: () => 1,
-      visit: async (feeds) => {
-        const out = await runner.run(feeds, fetches.flatMap((f) => [f.xtx, f.shape]));
-        for (const f of fetches) {
-          const xtx = out[f.xtx]!.data as Float32Array;
-          const sum = sums.get(f.value)!;
-          for (let i = 0; i < sum.length; i++) sum[i]! += xtx[i]!;
-          rows.set(f.value, rows.get(f.value)! + Number((out[f.shape]!.data as BigInt64Array)[f.rowsAxis]!));
-        }
-      },
+    const samples = await overCalibration(calibration, async (feeds) => {
+      const out = await runner.run(feeds, fetches.flatMap((f) => [f.xtx, f.shape]));
+      for (const f of fetches) {
+        const xtx = out[f.xtx]!.data as Float32Array;
+        const sum = sums.get(f.value)!;
+        for (let i = 0; i < sum.length; i++) sum[i]! += xtx[i]!;
+        rows.set(f.value, rows.get(f.value)! + Number((out[f.shape]!.data as BigInt64Array)[f.rowsAxis]!));
+      }
     });
     for (const [value, sum] of sums) {
       const n = rows.get(value)!;
       if (n > 0) for (let i = 0; i < sum.length; i++) sum[i] = (2 * sum[i]!) / n;
     }
-    return { byValue: sums, samples: passes.samples, rows };
+    return { byValue: sums, samples, rows };
   } finally {
     await runner.dispose();
   }
@@ -116,9 +109,7 @@ interface Fetch {
  */
 function addHessianOutputs(model: Model, targets: readonly HessianTarget[]): Fetch[] {
   const graph = model.graph;
-  const byName = new Map<string, Value>();
-  for (const v of graph.inputs) byName.set(v.name, v);
-  for (const node of graph.nodes) for (const o of node.outputs) if (o) byName.set(o.name, o);
+  const byName = mainGraphValues(model);
   const original = graph.outputs;
   graph.outputs = [];
   const fetches = targets.map((t) => {
@@ -148,8 +139,7 @@ function addHessianOutputs(model: Model, targets: readonly HessianTarget[]): Fet
     graph.outputs.push(xtx, rowsShape);
     return { value: key, xtx: xtx.name, shape: rowsShape.name, rowsAxis: 0 };
   });
-  for (const node of [...graph.nodes].reverse()) removeIfDead(node);
-  for (const v of [...graph.initializers.values()]) if (v.uses().length === 0 && !original.includes(v)) graph.removeInitializer(v);
+  pruneToOutputs(model, original);
   return fetches;
 }
 

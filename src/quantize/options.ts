@@ -76,8 +76,15 @@ export interface QuantizeOptions {
    * (quantize/static/gptq-weights.ts). gptq needs `weightCalibration`.
    */
   weightMethod?: WeightMethod;
-  /** weightMethod gptq: calibration samples and a runtime to measure each layer's inputs. */
+  /** Calibration samples and a runtime to measure each layer's inputs: weightMethod gptq and biasCorrection need it. */
   weightCalibration?: LayerCalibration;
+  /**
+   * int8: add to each Conv and Gemm bias its layer's mean output drift from rounding the weight and
+   * the 8-bit input, W·E[clip(x)] − Ŵ·E[x̂], measured on the quantized model over
+   * `weightCalibration`'s samples (quantize/static/bias-correction.ts). Off by default: it lifts
+   * models whose filter taps nearly cancel (mlsd) and changes little elsewhere (README, Known limits).
+   */
+  biasCorrection?: boolean;
   /** int4 hqq: tuning (see quant/hqq.ts). */
   hqq?: HqqOptions;
   /** int4 gptq: tuning (see quant/gptq.ts). */
@@ -116,6 +123,7 @@ export const OPTION_MODES: { readonly [K in keyof QuantizeOptions]?: readonly Qu
   int4Calibration: ['int4'],
   hqq: ['int4'],
   weightCalibration: ['int8', 'weights-int8'],
+  biasCorrection: ['int8'],
   gptq: ['int4', 'int8', 'weights-int8'],
 };
 
@@ -129,7 +137,7 @@ const ACTIVATION_TYPES = ['uint8', 'int8', 'uint16', 'int16'];
 
 /** Every option quantize() reads: a name outside it is a typo (blocksize) that would do nothing. */
 const KNOWN_OPTIONS = new Set<string>(['mode', 'exclude', 'debug', 'weightMethod', ...Object.keys(OPTION_MODES)]);
-const BOOLEAN_OPTIONS = ['perTensor', 'symmetric', 'reduceRange', 'gather', 'keepIoTypes', 'debug'] as const;
+const BOOLEAN_OPTIONS = ['perTensor', 'symmetric', 'reduceRange', 'gather', 'keepIoTypes', 'debug', 'biasCorrection'] as const;
 const FUNCTION_OPTIONS = ['calibrate'] as const;
 
 /** Unknown option names, and options of the wrong kind (reduceRange: 'false' would read as true). */
@@ -169,5 +177,8 @@ export function checkOptions(options: QuantizeOptions): void {
     if (!WEIGHT_METHODS.includes(options.weightMethod)) throw new UsageError(`weight method must be one of ${WEIGHT_METHODS.join(', ')}, got '${options.weightMethod}'`, { code: 'bad-option' });
     if (options.mode !== 'int8' && options.mode !== 'weights-int8') throw new UsageError(`the weight method (--weight-method) is for --mode int8 and weights-int8${options.mode === 'int4' ? '; int4 has --int4-method' : ''}`, { code: 'bad-option' });
     if (options.weightMethod === 'gptq' && !options.weightCalibration) throw new UsageError('weight method gptq needs calibration data to measure each layer\'s inputs: give --calib SOURCE (from the library, options.weightCalibration)', { code: 'no-calibration' });
+  }
+  if (options.biasCorrection === true && options.mode === 'int8' && !options.weightCalibration) {
+    throw new UsageError('bias correction needs calibration samples to measure each layer\'s input means: give --calib SOURCE (from the library, options.weightCalibration)', { code: 'no-calibration' });
   }
 }

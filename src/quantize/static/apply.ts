@@ -132,7 +132,7 @@ function quantizeWeightInput(node: Node, weightIndex: number, biasIndex: number 
   const biasTensor = bias?.constTensor();
   if (!bias || !biasTensor || biasTensor.dtype !== DataType.FLOAT) return;
   const q = store.quantize(weight, tensor, axis);
-  node.replaceInput(biasIndex!, quantizeBias(model, node.graph!, bias, biasTensor, input.scaleValue, q.weight.scales));
+  node.replaceInput(biasIndex!, quantizeBias(model, node.graph!, bias.name, biasTensor, input.scaleValue, q.weight.scales));
   store.replaced.add(bias);
 }
 

@@ -15,7 +15,7 @@ const INT32_MAX = 2147483647;
  * Bias as int32 with scale s_x · s_w[c] and zero point 0: the form QLinearConv and QGemm add into
  * their int32 accumulators directly. Returns the DequantizeLinear output that replaces the float bias.
  */
-export function quantizeBias(model: Model, graph: Graph, bias: Value, tensor: Tensor, inputScale: number, weightScales: Float32Array): Value {
+export function quantizeBias(model: Model, graph: Graph, name: string, tensor: Tensor, inputScale: number, weightScales: Float32Array): Value {
   const values = toFloat32(tensor);
   const scales = new Float32Array(values.length);
   const q = new Int32Array(values.length);
@@ -25,16 +25,16 @@ export function quantizeBias(model: Model, graph: Graph, bias: Value, tensor: Te
     const v = roundHalfToEven(values[c]! / scales[c]!);
     q[c] = Math.max(-INT32_MAX, Math.min(INT32_MAX, v));
   }
-  const base = model.freshName(`${bias.name}_quantized`);
+  const base = model.freshName(`${name}_quantized`);
   const perChannel = values.length > 1;
   const qv = graph.addInitializer(base, DenseTensor.fromTyped(DataType.INT32, [...tensor.dims], q));
   const scale = graph.addInitializer(`${base}_scale`, DenseTensor.fromTyped(DataType.FLOAT, perChannel ? [values.length] : [], scales));
   const zp = graph.addInitializer(`${base}_zero_point`, DenseTensor.fromTyped(DataType.INT32, perChannel ? [values.length] : [], new Int32Array(values.length)));
   const dq = new Node({
     opType: 'DequantizeLinear',
-    name: model.freshName(`${bias.name}_DequantizeLinear`),
+    name: model.freshName(`${name}_DequantizeLinear`),
     inputs: [qv, scale, zp],
-    outputs: [model.freshName(`${bias.name}_dequantized`)],
+    outputs: [model.freshName(`${name}_dequantized`)],
     ...(perChannel ? { attributes: { axis: attr.int(0) } } : {}),
   });
   dq.output().type = { kind: 'tensor', elemType: DataType.FLOAT, shape: [...tensor.dims] };

@@ -20,6 +20,8 @@ import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
 import { ABSORBABLE } from './op-table.js';
 import { gptqNotes, roundWeightsWithGptq } from '../gptq-weights.js';
+import { correctBiases, type QuantizedLayer } from './bias-correction.js';
+import { outputChannelAxis } from '../../inspect/weights.js';
 import type { Value } from '../../ir/value.js';
 
 /** 16-bit QuantizeLinear/DequantizeLinear are ONNX opset 21. */
@@ -70,13 +72,27 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
   const floatReaders = new Set(options.isolate ?? []);
   for (const graph of model.allGraphs()) for (const n of graph.nodes) if (n.name && (excluded.has(n.name) || excluded.has(n.opType))) floatReaders.add(n.name);
   const notes: string[] = [];
+  const readers = [...plan.nodes].filter(([node, spec]) => spec.weight !== undefined && !floatReaders.has(node.name)).map(([node, spec]) => ({ node, weightIndex: spec.weight! }));
   if (options.weightMethod === 'gptq') {
-    const readers = [...plan.nodes].filter(([node, spec]) => spec.weight !== undefined && !floatReaders.has(node.name)).map(([node, spec]) => ({ node, weightIndex: spec.weight! }));
     const rounding = await time('gptq', () => roundWeightsWithGptq(model, readers, store, options.weightCalibration!, options.gptq));
     warnings.push(...rounding.warnings);
     notes.push(...gptqNotes(rounding));
   }
+  const weights = readers.map((r) => ({ node: r.node, value: r.node.input(r.weightIndex) }));
   const applied = time('rewrite', () => applyQdq(model, plan, measured, activation, store, floatReaders, wide));
+  if (options.biasCorrection === true) {
+    // The rewritten layers: their weight input now reads a DequantizeLinear; the float weight is
+    // still in the graph (removed below), and the store gives back the form that replaced it.
+    const layers: QuantizedLayer[] = [];
+    for (const { node, value } of weights) {
+      const tensor = value?.constTensor();
+      if (!value || !tensor || node.input(1) === value || node.input(1)?.producer()?.opType !== 'DequantizeLinear') continue;
+      layers.push({ node, weight: tensor, quantized: store.quantize(value, tensor, outputChannelAxis(node, tensor.dims.length)).weight });
+    }
+    const outcome = await time('bias-correction', () => correctBiases(model, layers, options.weightCalibration!));
+    const uncovered = [...outcome.uncovered].map(([op, n]) => `${op} ×${n}`).join(', ');
+    notes.push(`Bias correction: ${outcome.corrected} Conv/Gemm bias(es) take back the mean drift of their layer's output (from rounding the weight and the 8-bit input), measured on the quantized model over ${outcome.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered} (no bias input, no 8-bit input, or taps spread unevenly)` : ''}.`);
+  }
   store.removeReplaced();
   return {
     quantized: applied.quantizedNodes,
