@@ -49,7 +49,7 @@ function fidelityWarning(verify: VerifyResult, mode: QuantizeMode): string | und
   const low = lowCosineText(verify.outputs);
   if (!low) return undefined;
   const fixes: Record<QuantizeMode, string> = {
-    int8: '`--target-cosine 0.98` keeps the costliest in float (`--float-where-faster` the Convs int8 does not speed up), and `--weight-method gptq` rounds weights from their inputs',
+    int8: '`--target-cosine 0.98` keeps the costliest in float (`--float-where-faster` the Convs int8 does not speed up), `--weight-method gptq` rounds weights from their inputs, and `--bias-correction` takes back the mean drift of each layer',
     'weights-int8': '`--exclude` leaves them in float, and `--weight-method gptq --calib SOURCE` rounds weights from their inputs',
     dynamic: '`--exclude` leaves them in float',
     int4: '`--int4-method gptq --calib SOURCE`, a smaller `--block-size` or `--exclude` on the worst layers help',
@@ -482,18 +482,23 @@ function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model
   const source = calibrationSource(spec, cli, model, dims, samples);
   // One line per phase: GPTQ's passes (the samples of the current pass, each pass measuring the
   // inputs of a group of layers, and the layers rounded so far), then bias correction's one pass.
+  // --target-cosine and --float-where-faster quantize many times, each with its own bias-correction
+  // pass: only the first gets a line, the searches report their own progress.
   let roundingDone = !gptqRounds;
+  let biasPasses = 0;
   let progress: ProgressReporter | undefined;
   let open = false;
   const bar = () => {
     if (!open) {
-      progress = createProgress({ label: roundingDone ? 'bias correction: measuring layer inputs,' : 'gptq: measuring layer inputs,', stream: process.stderr, silent: quiet && !process.stderr.isTTY });
+      const silent = (quiet && !process.stderr.isTTY) || (roundingDone && biasPasses > 0);
+      progress = createProgress({ label: roundingDone ? 'bias correction: measuring layer inputs,' : 'gptq: measuring layer inputs,', stream: process.stderr, silent });
       open = true;
     }
     return progress!;
   };
   const close = () => {
     progress?.finish();
+    if (roundingDone) biasPasses++;
     open = false;
   };
   let layers = '';
