@@ -6,6 +6,7 @@ import { GraphBuilder } from '../src/ir/builder.js';
 import { DataType } from '../src/ir/dtype.js';
 import { float32Tensor, int64Tensor } from '../src/ir/tensor/values.js';
 import { encodeModel } from '../src/serde/encode.js';
+import { encodeNpy } from '../src/data/npy.js';
 import { randomFloats } from './helpers/ort.js';
 import { lowbit } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -227,6 +228,16 @@ describe('options checked before the work starts', () => {
     const given = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--dim', 'batch=2', '--no-timing']);
     expect(given.code).toBe(0);
     expect(given.stderr).not.toContain('symbolic dims set to 1');
+    // With real samples --dim has nothing to size: said, not silently ignored.
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'a.npy'), encodeNpy({ dtype: DataType.FLOAT, dims: [1, 3, 16, 16], data: randomFloats(768, 5, 1) }));
+    const unused = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--data', data, '--dim', 'batch=2', '--no-timing']);
+    expect(unused.code).toBe(0);
+    expect(unused.stderr).toContain(`note: --dim batch changes nothing here: it sizes generated inputs only, and the samples of ${data} bring their own shapes`);
+    const bench = lowbit(['bench', model, '--data', data, '--dim', 'batch=2', '--runs', '2', '--warmup', '0']);
+    expect(bench.code).toBe(0);
+    expect(bench.stderr).toContain('note: --dim batch changes nothing here');
   });
 
   it('with --json, a failure is one JSON object on stdout too', () => {

@@ -25,7 +25,7 @@ import { diagnosticLines, fidelityFigures, formatBytes, printJson } from './form
 import { floatNonFiniteText, lowCosineText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
 import { parseCount } from './eval-args.js';
 import { parseDims, parseList, progressLine } from './args.js';
-import { checkDimNames, madeUpDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
+import { checkDimNames, madeUpDimsNote, unusedDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
@@ -168,7 +168,8 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
   checkDimNames(float, dims, path);
-  const madeUp = generatesInputs(cli) ? madeUpDimsNote(float, dims) : undefined;
+  const realSources = [cli.calib, cli.verify !== false ? cli.data : undefined].filter((s): s is string => s !== undefined);
+  const madeUp = generatesInputs(cli) ? madeUpDimsNote(float, dims) : realSources.length ? unusedDimsNote(dims, realSources.join(' and ')) : undefined;
   if (madeUp) say(`note: ${madeUp}`);
   checkNodeNames(float, '--exclude', options.exclude);
   checkNodeNames(float, '--fp16-block', options.fp16Block, true);

@@ -169,6 +169,16 @@ export function madeUpDimsNote(model: Model, dims: Record<string, number> = {}):
   return `generated inputs have symbolic dims set to 1 (${shapes.join(', ')}): give real sizes with --dim NAME=SIZE, or real data`;
 }
 
+/**
+ * --dim given while every input comes from real samples: the sizes only shape generated inputs,
+ * so they change nothing, which the user should hear rather than believe they took effect.
+ */
+export function unusedDimsNote(dims: Record<string, number>, source: string): string | undefined {
+  const names = Object.keys(dims);
+  if (names.length === 0) return undefined;
+  return `--dim ${names.join(', ')} changes nothing here: it sizes generated inputs only, and the samples of ${source} bring their own shapes`;
+}
+
 /** The model's graph inputs with a declared tensor shape (initializers with defaults left out). */
 function shapedInputs(model: Model): { input: Value; shape: Dim[] }[] {
   return model.graph.inputs.flatMap((input) => (!input.initializer && isTensorType(input.type) && input.type.shape ? [{ input, shape: input.type.shape }] : []));
