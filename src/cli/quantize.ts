@@ -161,8 +161,8 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   }
   const gptqWeights = options.weightMethod === 'gptq';
   if (gptqWeights && !cli.calib) throw new UsageError('--weight-method gptq needs calibration data to measure each layer\'s inputs: --calib SOURCE (a folder of .npy/.npz files or images)', { code: 'no-calibration' });
-  if (options.mode !== 'int8' && !gptq && !gptqWeights && cli.calib) {
-    throw new UsageError(`--calib is for --mode int8, --weight-method gptq and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
+  if (options.mode !== 'int8' && !gptq && !gptqWeights && !(options.mode === 'weights-int8' && options.biasCorrection) && cli.calib) {
+    throw new UsageError(`--calib is for --mode int8, --weight-method gptq, weights-int8 --bias-correction and --mode int4 --int4-method gptq (mode ${options.mode} needs no calibration; use --data for verification inputs)`, { code: 'bad-option' });
   }
   // The float model, read once and never rewritten: input shapes for the data sources, the reference
   // for the --target-cosine search. The quantizer works on a fresh read of its own.

@@ -123,7 +123,7 @@ export const OPTION_MODES: { readonly [K in keyof QuantizeOptions]?: readonly Qu
   int4Calibration: ['int4'],
   hqq: ['int4'],
   weightCalibration: ['int8', 'weights-int8'],
-  biasCorrection: ['int8'],
+  biasCorrection: ['int8', 'weights-int8'],
   gptq: ['int4', 'int8', 'weights-int8'],
 };
 
@@ -178,7 +178,7 @@ export function checkOptions(options: QuantizeOptions): void {
     if (options.mode !== 'int8' && options.mode !== 'weights-int8') throw new UsageError(`the weight method (--weight-method) is for --mode int8 and weights-int8${options.mode === 'int4' ? '; int4 has --int4-method' : ''}`, { code: 'bad-option' });
     if (options.weightMethod === 'gptq' && !options.weightCalibration) throw new UsageError('weight method gptq needs calibration data to measure each layer\'s inputs: give --calib SOURCE (from the library, options.weightCalibration)', { code: 'no-calibration' });
   }
-  if (options.biasCorrection === true && options.mode === 'int8' && !options.weightCalibration) {
+  if (options.biasCorrection === true && (options.mode === 'int8' || options.mode === 'weights-int8') && !options.weightCalibration) {
     throw new UsageError('bias correction needs calibration samples to measure each layer\'s input means: give --calib SOURCE (from the library, options.weightCalibration)', { code: 'no-calibration' });
   }
 }

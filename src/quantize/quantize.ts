@@ -15,6 +15,8 @@ import { applyRules, nodesToRewrite, type Rule, type RuleOutcome } from '../rule
 import { weightOnlyRule } from '../rules/weight-only.js';
 import { QUANTIZED_ACTIVATION_OPS, constantWeight } from '../inspect/weights.js';
 import { gptqNotes, roundWeightsWithGptq } from './gptq-weights.js';
+import { correctFloatBiases } from './static/bias-correction.js';
+import { outputChannelAxis } from '../inspect/weights.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
 import { keepConvFloatRule } from '../rules/keep-conv-float.js';
 import { gatherQuantizedRule } from '../rules/gather-quantized.js';
@@ -128,7 +130,19 @@ async function quantizeWeights(model: Model, options: QuantizeOptions, time: Tim
       notes.push(...gptqNotes(rounding));
     }
     const rules: Rule<{ model: Model; store: WeightStore }>[] = [weightOnly, ...(options.gather ? [gatherQuantizedRule] : [])];
+    // The weights the rewrite will replace, kept to tell bias correction what each one was.
+    const weights = options.biasCorrection ? nodesToRewrite(model, weightOnly, { store }, { exclude: options.exclude ?? [] }).map((node) => ({ node, index: constantWeight(node)!.inputIndex, value: node.input(constantWeight(node)!.inputIndex)! })) : [];
     outcome = time('rewrite', () => applyRules(model, rules, { model, store }, { exclude: options.exclude ?? [] }));
+    if (options.biasCorrection) {
+      const layers = weights.flatMap(({ node, index, value }) => {
+        const tensor = value.constTensor();
+        if (!tensor || node.input(index)?.producer()?.opType !== 'DequantizeLinear') return [];
+        return [{ node, weight: tensor, quantized: store.quantize(value, tensor, outputChannelAxis(node, tensor.dims.length)).weight }];
+      });
+      const corrected = await time('bias-correction', () => correctFloatBiases(model, layers, options.weightCalibration!));
+      const uncovered = [...corrected.uncovered].map(([op, n]) => `${op} ×${n}`).join(', ');
+      notes.push(`Bias correction: ${corrected.corrected} Conv/Gemm bias(es) take back the mean drift (W − Ŵ)·E[x] that rounding their weight causes, E[x] measured on the quantized model over ${corrected.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered} (no bias input, or a bias of another shape)` : ''}.`);
+    }
   } else {
     // Embedding tables are weights too: int8, dequantized after the lookup.
     const rules: Rule<{ model: Model; store: WeightStore }>[] = [dynamicMatMulRule, keepConvFloatRule, ...(options.gather === false ? [] : [gatherQuantizedRule])];

@@ -103,6 +103,23 @@ describe('static int8 with biasCorrection', () => {
     });
   }
 
+  it('weights-int8: float biases take back (W − Ŵ)·E[x]; the same weights, closer to float on held-out inputs', async () => {
+    const plain = edgeNet();
+    const corrected = edgeNet();
+    await quantize(plain, { mode: 'weights-int8' });
+    const result = await quantize(corrected, { mode: 'weights-int8', biasCorrection: true, weightCalibration: calibrationOf(calib) });
+    expect(result.notes.join(' ')).toContain('Bias correction: 3 Conv/Gemm bias(es) take back the mean drift (W − Ŵ)·E[x]');
+    expect([...corrected.graph.nodes].map((n) => n.opType)).toEqual([...plain.graph.nodes].map((n) => n.opType));
+    const inits = (m: Model) => new Map([...m.graph.initializers.values()].map((v) => [v.name, toFloat32(v.initializer!)]));
+    const [a, b] = [inits(plain), inits(corrected)];
+    for (const name of a.keys()) if (name.endsWith('_quantized') || name.endsWith('_scale')) expect(b.get(name), name).toEqual(a.get(name));
+    expect([...b.keys()].filter((n) => n.endsWith('_corrected')).length).toBe(3);
+    const [fp, fc] = [await fidelity(plain), await fidelity(corrected)];
+    process.stderr.write(`edge net held-out, weights-int8: SQNR ${fp.sqnrDb.toFixed(2)} → ${fc.sqnrDb.toFixed(2)} dB, mean error ${fp.meanError.toFixed(5)} → ${fc.meanError.toFixed(5)} with bias correction\n`);
+    expect(Math.abs(fc.meanError)).toBeLessThan(Math.abs(fp.meanError) / 3);
+    expect(fc.sqnrDb).toBeGreaterThan(fp.sqnrDb + 0.3);
+  });
+
   it('needs calibration samples: a clear error from the library and the CLI', async () => {
     await expect(quantize(edgeNet(), { mode: 'int8', calibrate: minMaxCalibrator(calib), biasCorrection: true })).rejects.toThrow('bias correction needs calibration samples');
     const dir = tempDir('bias-correction');
@@ -111,6 +128,7 @@ describe('static int8 with biasCorrection', () => {
     const noCalib = lowbit(['quantize', model, '-o', join(dir, 'out.onnx'), '--mode', 'int8', '--bias-correction', '--calib', 'random']);
     expect(noCalib.code).toBe(2);
     expect(noCalib.stderr).toContain('--bias-correction needs real calibration samples');
+    await expect(quantize(edgeNet(), { mode: 'weights-int8', biasCorrection: true })).rejects.toThrow('bias correction needs calibration samples');
     const otherMode = lowbit(['quantize', model, '-o', join(dir, 'out.onnx'), '--mode', 'dynamic', '--bias-correction']);
     expect(otherMode.code).toBe(2);
     expect(otherMode.stderr).toMatch(/bias-correction.*int8/);

@@ -171,3 +171,46 @@ export function meanShift(node: Node, weight: Tensor, quantized: QuantizedWeight
   }
   return shift;
 }
+
+/**
+ * Weight-only int8 keeps float activations and a float bias: each Conv and Gemm bias takes back
+ * (W − Ŵ)·E[x], with E[x] the layer's input means measured on the weight-quantized model (so a
+ * layer takes back only its own drift). Returns how many biases moved.
+ */
+export async function correctFloatBiases(model: Model, layers: readonly QuantizedLayer[], calibration: LayerCalibration): Promise<BiasCorrectionOutcome> {
+  const uncovered = new Map<string, number>();
+  const covered: { layer: QuantizedLayer; input: Value; rank: number }[] = [];
+  for (const layer of layers) {
+    const { node, weight } = layer;
+    const input = node.input(0);
+    const rank = node.opType === 'Conv' && weight.dims.length >= 3 ? weight.dims.length : node.opType === 'Gemm' && weight.dims.length === 2 && !node.attrInt('transA', 0) ? 2 : 0;
+    const bias = node.input(2);
+    const biasOk = !bias || (bias.constTensor()?.dtype === DataType.FLOAT && bias.constTensor()!.size === outputsOf(layer));
+    if (input && rank > 0 && layer.node.graph === model.graph && biasOk) covered.push({ layer, input, rank });
+    else uncovered.set(node.opType, (uncovered.get(node.opType) ?? 0) + 1);
+  }
+  if (covered.length === 0) return { corrected: 0, samples: 0, uncovered };
+  const targets = new Map<string, MeanTarget>(covered.map((c) => [c.input.name, { value: c.input.name, rank: c.rank }]));
+  const means = await collectInputMeans(model, [...targets.values()], calibration);
+  let corrected = 0;
+  for (const { layer, input } of covered) {
+    const shift = meanShift(layer.node, layer.weight, layer.quantized, means.byValue.get(input.name)!);
+    if (!shift) continue;
+    const { node } = layer;
+    const bias = node.input(2);
+    const values = bias ? Float32Array.from(toFloat32(bias.constTensor()!)) : new Float32Array(shift.length);
+    for (let o = 0; o < values.length; o++) values[o]! += shift[o]!;
+    const dims = bias ? [...bias.constTensor()!.dims] : [shift.length];
+    // A fresh initializer: the old bias may be shared by a node this correction does not concern.
+    node.replaceInput(2, node.graph!.addInitializer(model.freshName(`${bias?.name ?? `${node.name || input.name}_bias`}_corrected`), DenseTensor.fromTyped(DataType.FLOAT, dims, values)));
+    if (bias && bias.uses().length === 0 && bias.initializer) node.graph!.removeInitializer(bias);
+    corrected++;
+  }
+  return { corrected, samples: means.samples, uncovered };
+}
+
+/** Output channels of a layer's weight: a Conv's O, a Gemm's N. */
+function outputsOf({ node, weight }: QuantizedLayer): number {
+  if (node.opType === 'Conv') return weight.dims[0]!;
+  return node.attrInt('transB', 0) ? weight.dims[0]! : weight.dims[1]!;
+}
