@@ -52,6 +52,8 @@ export async function collectInputMeans(model: Model, targets: readonly MeanTarg
         for (let c = 0; c < mean.length; c++) sum[c]! += mean[c]!;
       }
     });
+    // The pass is over: a source of unknown size never said how many samples it had.
+    calibration.onProgress?.({ done: samples, total: samples });
     for (const sum of sums.values()) for (let c = 0; c < sum.length; c++) sum[c]! /= Math.max(1, samples);
     return { byValue: sums, samples };
   } finally {

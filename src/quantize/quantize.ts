@@ -140,8 +140,8 @@ async function quantizeWeights(model: Model, options: QuantizeOptions, time: Tim
         return [{ node, weight: tensor, quantized: store.quantize(value, tensor, outputChannelAxis(node, tensor.dims.length)).weight }];
       });
       const corrected = await time('bias-correction', () => correctFloatBiases(model, layers, options.weightCalibration!));
-      const uncovered = [...corrected.uncovered].map(([op, n]) => `${op} ×${n}`).join(', ');
-      notes.push(`Bias correction: ${corrected.corrected} Conv/Gemm bias(es) take back the mean drift (W − Ŵ)·E[x] that rounding their weight causes, E[x] measured on the quantized model over ${corrected.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered} (no bias input, or a bias of another shape)` : ''}.`);
+      const uncovered = corrected.uncovered.join(', ');
+      notes.push(`Bias correction: ${corrected.corrected} Conv/Gemm bias(es) take back the mean drift (W − Ŵ)·E[x] that rounding their weight causes, E[x] measured on the quantized model over ${corrected.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered}` : ''}.`);
     }
   } else {
     // Embedding tables are weights too: int8, dequantized after the lookup.

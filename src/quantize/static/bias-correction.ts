@@ -44,8 +44,8 @@ export interface QuantizedLayer {
 export interface BiasCorrectionOutcome {
   corrected: number;
   samples: number;
-  /** Quantized layers it does not cover, by op type (MatMul has no bias input; ConvTranspose spreads taps unevenly). */
-  uncovered: Map<string, number>;
+  /** Quantized layers it does not cover: "Gemm ×3 inside subgraphs (…)", one entry per op type and reason. */
+  uncovered: string[];
 }
 
 /** Where a layer reads its 8-bit input: the DequantizeLinear output, and the float tensor before the QuantizeLinear. */
@@ -59,6 +59,29 @@ interface LayerInput {
   rank: number;
 }
 
+/** Why a quantized layer's bias is left alone, in the words the note uses. */
+const REASONS = {
+  subgraph: 'inside subgraphs: the means are read from the main graph\'s outputs',
+  op: 'MatMul has no bias input, ConvTranspose spreads its taps unevenly',
+  input: 'an input that is not a per-tensor 8-bit QuantizeLinear → DequantizeLinear pair',
+  bias: 'a bias that is not a float vector of one value per output',
+} as const;
+
+/** Counts of uncovered layers by op type and reason, as note text. */
+class Uncovered {
+  private readonly counts = new Map<string, number>();
+  add(opType: string, reason: keyof typeof REASONS): void {
+    const key = `${opType}\u0000${reason}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  list(): string[] {
+    return [...this.counts].map(([key, n]) => {
+      const [op, reason] = key.split('\u0000') as [string, keyof typeof REASONS];
+      return `${op} ×${n} (${REASONS[reason]})`;
+    });
+  }
+}
+
 const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
   [DataType.UINT8]: [0, 255],
   [DataType.INT8]: [-128, 127],
@@ -68,14 +91,19 @@ const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
 
 /** Measure each layer's input means on the quantized model (main graph) and move its int32 bias. */
 export async function correctBiases(model: Model, layers: readonly QuantizedLayer[], calibration: LayerCalibration): Promise<BiasCorrectionOutcome> {
-  const uncovered = new Map<string, number>();
+  const uncovered = new Uncovered();
   const inputs: LayerInput[] = [];
   for (const layer of layers) {
-    const input = layer.node.graph === model.graph ? layerInput(layer) : undefined;
-    if (input) inputs.push(input);
-    else uncovered.set(layer.node.opType, (uncovered.get(layer.node.opType) ?? 0) + 1);
+    const { node } = layer;
+    if (node.graph !== model.graph) uncovered.add(node.opType, 'subgraph');
+    else if (!coveredOp(layer)) uncovered.add(node.opType, 'op');
+    else {
+      const input = layerInput(layer);
+      if (input) inputs.push(input);
+      else uncovered.add(node.opType, 'input');
+    }
   }
-  if (inputs.length === 0) return { corrected: 0, samples: 0, uncovered };
+  if (inputs.length === 0) return { corrected: 0, samples: 0, uncovered: uncovered.list() };
   const targets = new Map<string, MeanTarget>();
   const keptKey = (i: LayerInput) => `${i.float.name}|${i.kept.min}|${i.kept.max}`;
   for (const i of inputs) {
@@ -87,16 +115,15 @@ export async function correctBiases(model: Model, layers: readonly QuantizedLaye
   for (const i of inputs) {
     const shift = meanShift(i.layer.node, i.layer.weight, i.layer.quantized, means.byValue.get(keptKey(i))!, means.byValue.get(i.dequantized.name)!);
     if (shift && moveBias(model, i, shift)) corrected++;
+    else uncovered.add(i.layer.node.opType, 'bias');
   }
-  return { corrected, samples: means.samples, uncovered };
+  return { corrected, samples: means.samples, uncovered: uncovered.list() };
 }
 
 /** A Conv (NCHW…) or Gemm (A without transA) reading a DequantizeLinear of a QuantizeLinear, with a scalar input scale. */
 function layerInput(layer: QuantizedLayer): LayerInput | undefined {
   const { node, weight } = layer;
-  const conv = node.opType === 'Conv' && weight.dims.length >= 3;
-  const gemm = node.opType === 'Gemm' && weight.dims.length === 2 && !node.attrInt('transA', 0);
-  if (!conv && !gemm) return undefined;
+  const conv = node.opType === 'Conv';
   const dequantized = node.input(0);
   const dq = dequantized?.producer();
   const q = dq?.opType === 'DequantizeLinear' ? dq.input(0)?.producer() : undefined;
@@ -108,6 +135,11 @@ function layerInput(layer: QuantizedLayer): LayerInput | undefined {
   if (!range) return undefined;
   const [s, z] = [toFloat32(scale)[0]!, Number(typedData(zeroPoint)[0])];
   return { layer, dequantized, float, inputScale: s, kept: { min: (range[0] - z) * s, max: (range[1] - z) * s }, rank: conv ? weight.dims.length : 2 };
+}
+
+/** A Conv with a kernel, or a Gemm reading A without transA: the layers whose input channels are axis 1. */
+function coveredOp({ node, weight }: QuantizedLayer): boolean {
+  return (node.opType === 'Conv' && weight.dims.length >= 3) || (node.opType === 'Gemm' && weight.dims.length === 2 && !node.attrInt('transA', 0));
 }
 
 /**
@@ -178,24 +210,28 @@ export function meanShift(node: Node, weight: Tensor, quantized: QuantizedWeight
  * layer takes back only its own drift). Returns how many biases moved.
  */
 export async function correctFloatBiases(model: Model, layers: readonly QuantizedLayer[], calibration: LayerCalibration): Promise<BiasCorrectionOutcome> {
-  const uncovered = new Map<string, number>();
+  const uncovered = new Uncovered();
   const covered: { layer: QuantizedLayer; input: Value; rank: number }[] = [];
   for (const layer of layers) {
     const { node, weight } = layer;
     const input = node.input(0);
-    const rank = node.opType === 'Conv' && weight.dims.length >= 3 ? weight.dims.length : node.opType === 'Gemm' && weight.dims.length === 2 && !node.attrInt('transA', 0) ? 2 : 0;
     const bias = node.input(2);
     const biasOk = !bias || (bias.constTensor()?.dtype === DataType.FLOAT && bias.constTensor()!.size === outputsOf(layer));
-    if (input && rank > 0 && layer.node.graph === model.graph && biasOk) covered.push({ layer, input, rank });
-    else uncovered.set(node.opType, (uncovered.get(node.opType) ?? 0) + 1);
+    if (node.graph !== model.graph) uncovered.add(node.opType, 'subgraph');
+    else if (!coveredOp(layer) || !input) uncovered.add(node.opType, 'op');
+    else if (!biasOk) uncovered.add(node.opType, 'bias');
+    else covered.push({ layer, input, rank: node.opType === 'Conv' ? weight.dims.length : 2 });
   }
-  if (covered.length === 0) return { corrected: 0, samples: 0, uncovered };
+  if (covered.length === 0) return { corrected: 0, samples: 0, uncovered: uncovered.list() };
   const targets = new Map<string, MeanTarget>(covered.map((c) => [c.input.name, { value: c.input.name, rank: c.rank }]));
   const means = await collectInputMeans(model, [...targets.values()], calibration);
   let corrected = 0;
   for (const { layer, input } of covered) {
     const shift = meanShift(layer.node, layer.weight, layer.quantized, means.byValue.get(input.name)!);
-    if (!shift) continue;
+    if (!shift) {
+      uncovered.add(layer.node.opType, 'bias');
+      continue;
+    }
     const { node } = layer;
     const bias = node.input(2);
     const values = bias ? Float32Array.from(toFloat32(bias.constTensor()!)) : new Float32Array(shift.length);
@@ -206,7 +242,7 @@ export async function correctFloatBiases(model: Model, layers: readonly Quantize
     if (bias && bias.uses().length === 0 && bias.initializer) node.graph!.removeInitializer(bias);
     corrected++;
   }
-  return { corrected, samples: means.samples, uncovered };
+  return { corrected, samples: means.samples, uncovered: uncovered.list() };
 }
 
 /** Output channels of a layer's weight: a Conv's O, a Gemm's N. */

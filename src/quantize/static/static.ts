@@ -90,8 +90,8 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
       layers.push({ node, weight: tensor, quantized: store.quantize(value, tensor, outputChannelAxis(node, tensor.dims.length)).weight });
     }
     const outcome = await time('bias-correction', () => correctBiases(model, layers, options.weightCalibration!));
-    const uncovered = [...outcome.uncovered].map(([op, n]) => `${op} ×${n}`).join(', ');
-    notes.push(`Bias correction: ${outcome.corrected} Conv/Gemm bias(es) take back the mean drift of their layer's output (from rounding the weight and the 8-bit input), measured on the quantized model over ${outcome.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered} (no bias input, no 8-bit input, or taps spread unevenly)` : ''}.`);
+    const uncovered = outcome.uncovered.join(', ');
+    notes.push(`Bias correction: ${outcome.corrected} Conv/Gemm bias(es) take back the mean drift of their layer's output (from rounding the weight and the 8-bit input), measured on the quantized model over ${outcome.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered}` : ''}.`);
   }
   store.removeReplaced();
   return {
