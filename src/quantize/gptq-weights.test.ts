@@ -9,6 +9,7 @@ import { FidelityAccumulator } from '../eval/metrics.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { collectHessians } from './hessians.js';
 import { quantize } from './quantize.js';
+import { gptqNotes, type GptqRoundingOutcome } from './gptq-weights.js';
 import { minMaxCalibrator } from '../../test/helpers/minmax-calibrator.js';
 import { randomFloats, runOnce } from '../../test/helpers/ort.js';
 import { lowbit } from '../../test/helpers/cli.js';
@@ -61,6 +62,16 @@ describe('Hessians of convolution patches', () => {
   });
 });
 
+describe('the GPTQ note', () => {
+  const outcome = (weights: number, rounded: number): GptqRoundingOutcome => ({ weights, rounded, samples: 6, passes: 1, notes: [], warnings: [] });
+  it('words the rest by the counts: the others round to nearest only when there are others', () => {
+    expect(gptqNotes(outcome(3, 3))).toEqual(['GPTQ rounded 3 weight(s) using their inputs on 6 calibration sample(s): every quantized weight.']);
+    expect(gptqNotes(outcome(5, 3))).toEqual(['GPTQ rounded 3 weight(s) using their inputs on 6 calibration sample(s); the other 2 round to nearest.']);
+    expect(gptqNotes(outcome(2, 0))).toEqual(['GPTQ rounded no weights: none of the 2 quantized weight(s) is one it covers; all round to nearest.']);
+    expect(gptqNotes(outcome(0, 0))).toEqual(['GPTQ rounded no weights: no quantized node has a float weight.']);
+  });
+});
+
 describe('static int8 with --weight-method gptq', () => {
   const calib = smoothImages(6, 3, 24, 24, 10);
   const held = smoothImages(4, 3, 24, 24, 50);
@@ -76,7 +87,8 @@ describe('static int8 with --weight-method gptq', () => {
     const gptq = edgeNet();
     await quantize(nearest, { mode: 'int8', reduceRange: true, calibrate: minMaxCalibrator(calib) });
     const result = await quantize(gptq, { mode: 'int8', reduceRange: true, calibrate: minMaxCalibrator(calib), weightMethod: 'gptq', weightCalibration: calibrationOf(calib) });
-    expect(result.notes.join(' ')).toContain('GPTQ rounded 3 weight(s) using their inputs on 6 calibration sample(s)');
+    // All three were rounded by GPTQ: there is no rest to round to nearest.
+    expect(result.notes).toContain('GPTQ rounded 3 weight(s) using their inputs on 6 calibration sample(s): every quantized weight.');
     const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
     expect(ops(gptq)).toEqual(ops(nearest));
     const inits = (m: Model) => new Map([...m.graph.initializers.values()].map((v) => [v.name, toFloat32(v.initializer!)]));

@@ -15,6 +15,8 @@ import { DEFAULT_MAX_HESSIAN_BYTES, collectHessians, type HessianTarget, type La
 import type { WeightStore } from './weight-store.js';
 
 export interface GptqRoundingOutcome {
+  /** Float weights of the readers given; those GPTQ did not round, round to nearest. */
+  weights: number;
   /** Weights whose codes GPTQ chose. */
   rounded: number;
   samples: number;
@@ -64,18 +66,20 @@ export interface WeightReader {
  * not something weights can compensate anyway.
  */
 export async function roundWeightsWithGptq(model: Model, readers: Iterable<WeightReader>, store: WeightStore, calibration: LayerCalibration, options: GptqOptions = {}): Promise<GptqRoundingOutcome> {
-  const outcome: GptqRoundingOutcome = { rounded: 0, samples: 0, passes: 0, notes: [], warnings: [] };
+  const outcome: GptqRoundingOutcome = { weights: 0, rounded: 0, samples: 0, passes: 0, notes: [], warnings: [] };
   const kept: string[] = [];
   const candidates: Candidate[] = [];
   let inSubgraphs = 0;
   for (const { node, weightIndex } of readers) {
     if (node.graph !== model.graph) {
       inSubgraphs++;
+      outcome.weights++;
       continue;
     }
     const weight = node.input(weightIndex);
     const tensor = weight?.constTensor();
     if (!weight || !tensor || (tensor.dtype !== DataType.FLOAT && tensor.dtype !== DataType.FLOAT16)) continue;
+    outcome.weights++;
     if (weight.uses().length !== 1) {
       kept.push(`'${node.name}' (its weight is shared)`);
       continue;
@@ -115,10 +119,14 @@ export async function roundWeightsWithGptq(model: Model, readers: Iterable<Weigh
 
 /** What to tell the user about a rounding pass. */
 export function gptqNotes(rounding: GptqRoundingOutcome): string[] {
+  const { weights, rounded } = rounding;
+  const rest = weights - rounded;
   const summary =
-    rounding.rounded > 0
-      ? `GPTQ rounded ${rounding.rounded} weight(s) using their inputs on ${rounding.samples} calibration sample(s); the rest round to nearest.`
-      : 'GPTQ rounded no weights: none of the quantized nodes is one it covers; all round to nearest.';
+    rounded === 0
+      ? weights === 0
+        ? 'GPTQ rounded no weights: no quantized node has a float weight.'
+        : `GPTQ rounded no weights: none of the ${weights} quantized weight(s) is one it covers; all round to nearest.`
+      : `GPTQ rounded ${rounded} weight(s) using their inputs on ${rounding.samples} calibration sample(s)${rest > 0 ? `; the other ${rest} round to nearest` : ': every quantized weight'}.`;
   return [summary, ...rounding.notes];
 }
 

@@ -80,9 +80,10 @@ export interface QuantizeOptions {
   weightCalibration?: LayerCalibration;
   /**
    * int8: add to each Conv and Gemm bias its layer's mean output drift from rounding the weight and
-   * the 8-bit input, W·E[clip(x)] − Ŵ·E[x̂], measured on the quantized model over
-   * `weightCalibration`'s samples (quantize/static/bias-correction.ts). Off by default: it lifts
-   * models whose filter taps nearly cancel (mlsd) and changes little elsewhere (README, Known limits).
+   * the quantized (8- or 16-bit) input, W·E[clip(x)] − Ŵ·E[x̂]; weights-int8: (W − Ŵ)·E[x] into the
+   * float bias. Measured on the quantized model over `weightCalibration`'s samples
+   * (quantize/static/bias-correction.ts); a Conv or Gemm without a bias is given one. Off by default:
+   * it lifts models whose filter taps nearly cancel (mlsd) and changes little elsewhere (README, Known limits).
    */
   biasCorrection?: boolean;
   /** int4 hqq: tuning (see quant/hqq.ts). */

@@ -16,6 +16,7 @@ import { weightOnlyRule } from '../rules/weight-only.js';
 import { QUANTIZED_ACTIVATION_OPS, constantWeight } from '../inspect/weights.js';
 import { gptqNotes, roundWeightsWithGptq } from './gptq-weights.js';
 import { correctFloatBiases } from './static/bias-correction.js';
+import { biasCorrectionNote } from './static/bias-correction-note.js';
 import { outputChannelAxis } from '../inspect/weights.js';
 import { dynamicMatMulRule } from '../rules/dynamic-matmul.js';
 import { keepConvFloatRule } from '../rules/keep-conv-float.js';
@@ -140,8 +141,7 @@ async function quantizeWeights(model: Model, options: QuantizeOptions, time: Tim
         return [{ node, weight: tensor, quantized: store.quantize(value, tensor, outputChannelAxis(node, tensor.dims.length)).weight }];
       });
       const corrected = await time('bias-correction', () => correctFloatBiases(model, layers, options.weightCalibration!));
-      const uncovered = corrected.uncovered.join(', ');
-      notes.push(`Bias correction: ${corrected.corrected} Conv/Gemm bias(es) take back the mean drift (W − Ŵ)·E[x] that rounding their weight causes, E[x] measured on the quantized model over ${corrected.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered}` : ''}.`);
+      notes.push(biasCorrectionNote(corrected, 'weights-int8'));
     }
   } else {
     // Embedding tables are weights too: int8, dequantized after the lookup.

@@ -9,6 +9,7 @@ import { quantizeWeight } from '../../quant/weights.js';
 import { encodeModel } from '../../serde/encode.js';
 import { quantize } from '../quantize.js';
 import { meanShift } from './bias-correction.js';
+import { biasCorrectionNote } from './bias-correction-note.js';
 import { calibrationOf, edgeNet, smoothImages } from '../../../test/helpers/edge-net.js';
 import { minMaxCalibrator } from '../../../test/helpers/minmax-calibrator.js';
 import { randomFloats, runOnce } from '../../../test/helpers/ort.js';
@@ -83,6 +84,10 @@ describe('static int8 with biasCorrection', () => {
       await quantize(plain, { mode: 'int8', activations, calibrate: minMaxCalibrator(calib) });
       const result = await quantize(corrected, { mode: 'int8', activations, calibrate: minMaxCalibrator(calib), biasCorrection: true, weightCalibration: calibrationOf(calib) });
       expect(result.notes.join(' ')).toContain('Bias correction: 3 Conv/Gemm bias(es) take back the mean drift');
+      // The bits of the input it names are the activations' own.
+      expect(result.notes.join(' ')).toContain(`from rounding the weight and the ${activations === 'uint16' ? 16 : 8}-bit input`);
+      // c1 and c3 had no bias: the file grows by the ones they are given, and the note says so.
+      expect(result.notes.join(' ')).toContain('2 of these layer(s) had no bias and were given one, which grows the file');
       // The same nodes, plus a DequantizeLinear for each int32 bias c1 and c3 gain.
       const ops = (m: Model) => [...m.graph.nodes].map((n) => n.opType);
       const computing = (m: Model) => ops(m).filter((o) => o !== 'DequantizeLinear');
@@ -109,6 +114,7 @@ describe('static int8 with biasCorrection', () => {
     await quantize(plain, { mode: 'weights-int8' });
     const result = await quantize(corrected, { mode: 'weights-int8', biasCorrection: true, weightCalibration: calibrationOf(calib) });
     expect(result.notes.join(' ')).toContain('Bias correction: 3 Conv/Gemm bias(es) take back the mean drift (W − Ŵ)·E[x]');
+    expect(result.notes.join(' ')).toContain('2 of these layer(s) had no bias and were given one, which grows the file');
     expect([...corrected.graph.nodes].map((n) => n.opType)).toEqual([...plain.graph.nodes].map((n) => n.opType));
     const inits = (m: Model) => new Map([...m.graph.initializers.values()].map((v) => [v.name, toFloat32(v.initializer!)]));
     const [a, b] = [inits(plain), inits(corrected)];
@@ -133,5 +139,51 @@ describe('static int8 with biasCorrection', () => {
     expect(otherMode.code).toBe(2);
     expect(otherMode.stderr).toMatch(/bias-correction.*int8/);
     expect(existsSync(join(dir, 'out.onnx'))).toBe(false);
+  });
+});
+
+/** x [2, 8] → MatMul → Relu → MatMul: layers with a quantized weight and no bias input. */
+function matMuls(): Model {
+  const b = new GraphBuilder(13);
+  const x = b.input('x', DataType.FLOAT, [2, 8]);
+  const h = b.op('Relu', [b.op('MatMul', [x, b.initializer('w1', float32Tensor([8, 6], randomFloats(48, 21, 0.5)))], { name: 'm1' })]);
+  b.output(b.op('MatMul', [h, b.initializer('w2', float32Tensor([6, 4], randomFloats(24, 22, 0.5)))], { name: 'm2' }), DataType.FLOAT, [2, 4]);
+  return b.model;
+}
+
+/** x [1, 3, 8, 8] → Conv (with a bias) → ConvTranspose (stride 2). */
+function convThenTranspose(): Model {
+  const b = new GraphBuilder(13);
+  const x = b.input('x', DataType.FLOAT, [1, 3, 8, 8]);
+  const c = b.op('Conv', [x, b.initializer('w1', float32Tensor([4, 3, 3, 3], randomFloats(108, 23, 0.5))), b.initializer('b1', float32Tensor([4], randomFloats(4, 24, 0.5)))], { name: 'c', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+  const t = b.op('ConvTranspose', [c, b.initializer('w2', float32Tensor([4, 2, 2, 2], randomFloats(32, 25, 0.5)))], { name: 't', attributes: { strides: attr.ints([2, 2]) } });
+  b.output(t, DataType.FLOAT, [1, 2, 16, 16]);
+  return b.model;
+}
+
+describe('bias correction notes', () => {
+  const rows = (count: number, seed: number) => Array.from({ length: count }, (_, i) => ({ x: { dtype: DataType.FLOAT, dims: [2, 8], data: randomFloats(16, seed + i, 2) } }));
+
+  it('when it corrects nothing, says plainly that it changed nothing and why, naming only the op types the model has', async () => {
+    for (const mode of ['int8', 'weights-int8'] as const) {
+      const samples = rows(3, 30);
+      const result = await quantize(matMuls(), { mode, ...(mode === 'int8' ? { calibrate: minMaxCalibrator(samples) } : {}), biasCorrection: true, weightCalibration: calibrationOf(samples) });
+      const note = result.notes.find((n) => n.startsWith('Bias correction'));
+      expect(note, mode).toBe('Bias correction changed nothing: none of the 2 layer(s) with a quantized weight is one it corrects: MatMul ×2 (no bias input).');
+    }
+    // No layer with a quantized weight at all.
+    expect(biasCorrectionNote({ layers: 0, corrected: 0, added: 0, inputBits: [], samples: 0, uncovered: [] }, 'int8')).toBe(
+      'Bias correction changed nothing: no layer had its weight quantized (it corrects the biases of Conv and Gemm layers with quantized weights).',
+    );
+  });
+
+  it('gives each uncovered op type its own reason: a ConvTranspose, not a MatMul the model does not have', async () => {
+    const samples = Array.from({ length: 3 }, (_, i) => ({ x: { dtype: DataType.FLOAT, dims: [1, 3, 8, 8], data: randomFloats(192, 40 + i, 2) } }));
+    const result = await quantize(convThenTranspose(), { mode: 'weights-int8', biasCorrection: true, weightCalibration: calibrationOf(samples) });
+    const note = result.notes.find((n) => n.startsWith('Bias correction'))!;
+    expect(note).toContain('Bias correction: 1 Conv/Gemm bias(es) take back');
+    expect(note).toContain('; not done for ConvTranspose ×1 (its taps spread unevenly over the output).');
+    expect(note).not.toContain('MatMul');
+    expect(note).not.toContain('given one');
   });
 });

@@ -42,9 +42,15 @@ export interface QuantizedLayer {
 }
 
 export interface BiasCorrectionOutcome {
+  /** Quantized layers it was given (Conv, Gemm, MatMul, ConvTranspose, …). */
+  layers: number;
   corrected: number;
+  /** Of the corrected, the layers that had no bias and were given one (which grows the file). */
+  added: number;
+  /** Bit widths of the quantized inputs the corrected layers read (int8: 8 and/or 16); empty for weights-int8. */
+  inputBits: number[];
   samples: number;
-  /** Quantized layers it does not cover: "Gemm ×3 inside subgraphs (…)", one entry per op type and reason. */
+  /** Quantized layers it does not cover: "Gemm ×3 (inside subgraphs: …)", one entry per op type and reason. */
   uncovered: string[];
 }
 
@@ -56,54 +62,78 @@ interface LayerInput {
   inputScale: number;
   /** The float values the QuantizeLinear keeps: [(qmin − z)·s, (qmax − z)·s]. */
   kept: { min: number; max: number };
+  /** Bits of the quantized input: 8 or 16. */
+  bits: number;
   rank: number;
 }
 
 /** Why a quantized layer's bias is left alone, in the words the note uses. */
 const REASONS = {
   subgraph: 'inside subgraphs: the means are read from the main graph\'s outputs',
-  op: 'MatMul has no bias input, ConvTranspose spreads its taps unevenly',
-  input: 'an input that is not a per-tensor 8-bit QuantizeLinear → DequantizeLinear pair',
+  input: 'an input that is not a per-tensor 8- or 16-bit QuantizeLinear → DequantizeLinear pair',
   bias: 'a bias that is not a float vector of one value per output',
+  noInput: 'no data input',
 } as const;
 
-/** Counts of uncovered layers by op type and reason, as note text. */
-class Uncovered {
+/** Why a layer of this op is not one the correction covers: said of the op types the model has, one at a time. */
+function opReason({ node, weight }: QuantizedLayer): string {
+  if (node.opType === 'MatMul') return 'no bias input';
+  if (node.opType === 'ConvTranspose') return 'its taps spread unevenly over the output';
+  if (node.opType === 'Conv') return `a weight of rank ${weight.dims.length}, without kernel axes`;
+  if (node.opType === 'Gemm') return node.attrInt('transA', 0) ? 'transA: its input channels are not axis 1' : `a weight of rank ${weight.dims.length}`;
+  return 'only Conv and Gemm biases are corrected';
+}
+
+/** What a correction did, layer by layer: the corrected ones, and the uncovered counted by op type and reason. */
+class Tally {
   private readonly counts = new Map<string, number>();
-  add(opType: string, reason: keyof typeof REASONS): void {
-    const key = `${opType}\u0000${reason}`;
+  private corrected = 0;
+  private added = 0;
+  private readonly bits = new Set<number>();
+  constructor(private readonly layers: number) {}
+  uncover(opType: string, reason: keyof typeof REASONS | { op: QuantizedLayer }): void {
+    const key = `${opType}\u0000${typeof reason === 'string' ? REASONS[reason] : opReason(reason.op)}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
-  list(): string[] {
-    return [...this.counts].map(([key, n]) => {
-      const [op, reason] = key.split('\u0000') as [string, keyof typeof REASONS];
-      return `${op} ×${n} (${REASONS[reason]})`;
+  /** One bias moved, or `added` to a layer that had none; `inputBits` of the quantized input the layer reads. */
+  correct(added: boolean, inputBits?: number): void {
+    this.corrected++;
+    if (added) this.added++;
+    if (inputBits !== undefined) this.bits.add(inputBits);
+  }
+  outcome(samples: number): BiasCorrectionOutcome {
+    const uncovered = [...this.counts].map(([key, n]) => {
+      const [op, reason] = key.split('\u0000') as [string, string];
+      return `${op} ×${n} (${reason})`;
     });
+    const { layers, corrected, added } = this;
+    return { layers, corrected, added, inputBits: [...this.bits].sort((a, b) => a - b), samples, uncovered };
   }
 }
 
-const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
-  [DataType.UINT8]: [0, 255],
-  [DataType.INT8]: [-128, 127],
-  [DataType.UINT16]: [0, 65535],
-  [DataType.INT16]: [-32768, 32767],
+/** The integer types an input's QuantizeLinear can write: their range and bits. */
+const INTEGER_RANGES: Partial<Record<DataType, [number, number, number]>> = {
+  [DataType.UINT8]: [0, 255, 8],
+  [DataType.INT8]: [-128, 127, 8],
+  [DataType.UINT16]: [0, 65535, 16],
+  [DataType.INT16]: [-32768, 32767, 16],
 };
 
 /** Measure each layer's input means on the quantized model (main graph) and move its int32 bias. */
 export async function correctBiases(model: Model, layers: readonly QuantizedLayer[], calibration: LayerCalibration): Promise<BiasCorrectionOutcome> {
-  const uncovered = new Uncovered();
+  const tally = new Tally(layers.length);
   const inputs: LayerInput[] = [];
   for (const layer of layers) {
     const { node } = layer;
-    if (node.graph !== model.graph) uncovered.add(node.opType, 'subgraph');
-    else if (!coveredOp(layer)) uncovered.add(node.opType, 'op');
+    if (node.graph !== model.graph) tally.uncover(node.opType, 'subgraph');
+    else if (!coveredOp(layer)) tally.uncover(node.opType, { op: layer });
     else {
       const input = layerInput(layer);
       if (input) inputs.push(input);
-      else uncovered.add(node.opType, 'input');
+      else tally.uncover(node.opType, 'input');
     }
   }
-  if (inputs.length === 0) return { corrected: 0, samples: 0, uncovered: uncovered.list() };
+  if (inputs.length === 0) return tally.outcome(0);
   const targets = new Map<string, MeanTarget>();
   const keptKey = (i: LayerInput) => `${i.float.name}|${i.kept.min}|${i.kept.max}`;
   for (const i of inputs) {
@@ -111,13 +141,13 @@ export async function correctBiases(model: Model, layers: readonly QuantizedLaye
     targets.set(keptKey(i), { value: i.float.name, rank: i.rank, clip: i.kept, key: keptKey(i) });
   }
   const means = await collectInputMeans(model, [...targets.values()], calibration);
-  let corrected = 0;
   for (const i of inputs) {
     const shift = meanShift(i.layer.node, i.layer.weight, i.layer.quantized, means.byValue.get(keptKey(i))!, means.byValue.get(i.dequantized.name)!);
-    if (shift && moveBias(model, i, shift)) corrected++;
-    else uncovered.add(i.layer.node.opType, 'bias');
+    const moved = shift && moveBias(model, i, shift);
+    if (moved) tally.correct(moved === 'added', i.bits);
+    else tally.uncover(i.layer.node.opType, 'bias');
   }
-  return { corrected, samples: means.samples, uncovered: uncovered.list() };
+  return tally.outcome(means.samples);
 }
 
 /** A Conv (NCHW…) or Gemm (A without transA) reading a DequantizeLinear of a QuantizeLinear, with a scalar input scale. */
@@ -134,7 +164,7 @@ function layerInput(layer: QuantizedLayer): LayerInput | undefined {
   const range = INTEGER_RANGES[zeroPoint.dtype];
   if (!range) return undefined;
   const [s, z] = [toFloat32(scale)[0]!, Number(typedData(zeroPoint)[0])];
-  return { layer, dequantized, float, inputScale: s, kept: { min: (range[0] - z) * s, max: (range[1] - z) * s }, rank: conv ? weight.dims.length : 2 };
+  return { layer, dequantized, float, inputScale: s, kept: { min: (range[0] - z) * s, max: (range[1] - z) * s }, bits: range[2], rank: conv ? weight.dims.length : 2 };
 }
 
 /** A Conv with a kernel, or a Gemm reading A without transA: the layers whose input channels are axis 1. */
@@ -144,25 +174,25 @@ function coveredOp({ node, weight }: QuantizedLayer): boolean {
 
 /**
  * Add `shift` to the layer's int32 bias in place (in units of its scale, s_x · s_w), or give a
- * layer without a bias one that holds the shift.
+ * layer without a bias one that holds the shift. Undefined when the bias is not one it can move.
  */
-function moveBias(model: Model, input: LayerInput, shift: Float32Array): boolean {
+function moveBias(model: Model, input: LayerInput, shift: Float32Array): 'moved' | 'added' | undefined {
   const { node, quantized } = input.layer;
   const bias = node.input(2);
   if (!bias) {
     node.replaceInput(2, quantizeBias(model, node.graph!, `${node.name || input.dequantized.name}_bias`, DenseTensor.fromTyped(DataType.FLOAT, [shift.length], shift), input.inputScale, quantized.scales));
-    return true;
+    return 'added';
   }
   const dq = bias.producer();
   const codes = dq?.opType === 'DequantizeLinear' ? dq.input(0) : undefined;
   const tensor = codes?.initializer;
   const scales = dq?.input(1)?.constTensor();
-  if (!codes || !tensor || tensor.dtype !== DataType.INT32 || tensor.size !== shift.length || !scales || codes.uses().length !== 1) return false;
+  if (!codes || !tensor || tensor.dtype !== DataType.INT32 || tensor.size !== shift.length || !scales || codes.uses().length !== 1) return undefined;
   const values = Int32Array.from(typedData(tensor) as Int32Array);
   const s = toFloat32(scales);
   for (let c = 0; c < values.length; c++) values[c] = Math.max(-2147483647, Math.min(2147483647, values[c]! + roundHalfToEven(shift[c]! / s[s.length === 1 ? 0 : c]!)));
   codes.initializer = DenseTensor.fromTyped(DataType.INT32, [...tensor.dims], values);
-  return true;
+  return 'moved';
 }
 
 /**
@@ -207,29 +237,29 @@ export function meanShift(node: Node, weight: Tensor, quantized: QuantizedWeight
 /**
  * Weight-only int8 keeps float activations and a float bias: each Conv and Gemm bias takes back
  * (W − Ŵ)·E[x], with E[x] the layer's input means measured on the weight-quantized model (so a
- * layer takes back only its own drift). Returns how many biases moved.
+ * layer takes back only its own drift).
  */
 export async function correctFloatBiases(model: Model, layers: readonly QuantizedLayer[], calibration: LayerCalibration): Promise<BiasCorrectionOutcome> {
-  const uncovered = new Uncovered();
+  const tally = new Tally(layers.length);
   const covered: { layer: QuantizedLayer; input: Value; rank: number }[] = [];
   for (const layer of layers) {
     const { node, weight } = layer;
     const input = node.input(0);
     const bias = node.input(2);
     const biasOk = !bias || (bias.constTensor()?.dtype === DataType.FLOAT && bias.constTensor()!.size === outputsOf(layer));
-    if (node.graph !== model.graph) uncovered.add(node.opType, 'subgraph');
-    else if (!coveredOp(layer) || !input) uncovered.add(node.opType, 'op');
-    else if (!biasOk) uncovered.add(node.opType, 'bias');
+    if (node.graph !== model.graph) tally.uncover(node.opType, 'subgraph');
+    else if (!coveredOp(layer)) tally.uncover(node.opType, { op: layer });
+    else if (!input) tally.uncover(node.opType, 'noInput');
+    else if (!biasOk) tally.uncover(node.opType, 'bias');
     else covered.push({ layer, input, rank: node.opType === 'Conv' ? weight.dims.length : 2 });
   }
-  if (covered.length === 0) return { corrected: 0, samples: 0, uncovered: uncovered.list() };
+  if (covered.length === 0) return tally.outcome(0);
   const targets = new Map<string, MeanTarget>(covered.map((c) => [c.input.name, { value: c.input.name, rank: c.rank }]));
   const means = await collectInputMeans(model, [...targets.values()], calibration);
-  let corrected = 0;
   for (const { layer, input } of covered) {
     const shift = meanShift(layer.node, layer.weight, layer.quantized, means.byValue.get(input.name)!);
     if (!shift) {
-      uncovered.add(layer.node.opType, 'bias');
+      tally.uncover(layer.node.opType, 'bias');
       continue;
     }
     const { node } = layer;
@@ -240,9 +270,9 @@ export async function correctFloatBiases(model: Model, layers: readonly Quantize
     // A fresh initializer: the old bias may be shared by a node this correction does not concern.
     node.replaceInput(2, node.graph!.addInitializer(model.freshName(`${bias?.name ?? `${node.name || input.name}_bias`}_corrected`), DenseTensor.fromTyped(DataType.FLOAT, dims, values)));
     if (bias && bias.uses().length === 0 && bias.initializer) node.graph!.removeInitializer(bias);
-    corrected++;
+    tally.correct(!bias);
   }
-  return { corrected, samples: means.samples, uncovered: uncovered.list() };
+  return tally.outcome(means.samples);
 }
 
 /** Output channels of a layer's weight: a Conv's O, a Gemm's N. */

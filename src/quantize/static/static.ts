@@ -21,6 +21,7 @@ import { planQdq } from './plan.js';
 import { ABSORBABLE } from './op-table.js';
 import { gptqNotes, roundWeightsWithGptq } from '../gptq-weights.js';
 import { correctBiases, type QuantizedLayer } from './bias-correction.js';
+import { biasCorrectionNote } from './bias-correction-note.js';
 import { outputChannelAxis } from '../../inspect/weights.js';
 import type { Value } from '../../ir/value.js';
 
@@ -90,8 +91,7 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
       layers.push({ node, weight: tensor, quantized: store.quantize(value, tensor, outputChannelAxis(node, tensor.dims.length)).weight });
     }
     const outcome = await time('bias-correction', () => correctBiases(model, layers, options.weightCalibration!));
-    const uncovered = outcome.uncovered.join(', ');
-    notes.push(`Bias correction: ${outcome.corrected} Conv/Gemm bias(es) take back the mean drift of their layer's output (from rounding the weight and the 8-bit input), measured on the quantized model over ${outcome.samples} calibration sample(s)${uncovered ? `; not done for ${uncovered}` : ''}.`);
+    notes.push(biasCorrectionNote(outcome, 'int8'));
   }
   store.removeReplaced();
   return {
