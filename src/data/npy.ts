@@ -24,34 +24,53 @@ const DESCR: Record<string, DataType> = {
 
 export class DataFormatError extends LowbitError {}
 
-/** Parse a .npy file. The data is a view of `bytes` when aligned, else one aligned copy. */
-export function parseNpy(bytes: Uint8Array, file = '<npy>'): HostTensor {
-  const fail = (reason: string) => new DataFormatError(`${file}: not a usable .npy file: ${reason}`, { code: 'bad-npy', file });
-  if (bytes.byteLength < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw fail('missing the \\x93NUMPY magic');
+/** A .npy file's header: what it holds, and where its data starts. */
+export interface NpyHeader {
+  dtype: DataType;
+  dims: number[];
+  dataStart: number;
+  /** Bytes per element. */
+  width: number;
+}
+
+const npyError = (file: string, reason: string) => new DataFormatError(`${file}: not a usable .npy file: ${reason}`, { code: 'bad-npy', file });
+
+/** Where a .npy file's data starts (the end of its header), from its first 12 bytes. */
+export function npyDataStart(bytes: Uint8Array, file = '<npy>'): number {
+  if (bytes.byteLength < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw npyError(file, 'missing the \\x93NUMPY magic');
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const headerStart = major === 1 ? 10 : 12;
-  const header = new TextDecoder('latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
+  if (major !== 1 && bytes.byteLength < 12) throw npyError(file, 'the header is truncated');
+  return major === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+}
+
+/** Read a .npy header: `bytes` holds the file's start, at least up to npyDataStart. */
+export function readNpyHeader(bytes: Uint8Array, file = '<npy>'): NpyHeader {
+  const dataStart = npyDataStart(bytes, file);
+  const header = new TextDecoder('latin1').decode(bytes.subarray(bytes[6] === 1 ? 10 : 12, dataStart));
   const descr = /'descr'\s*:\s*'([<>|=])([a-z]\d+)'/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !fortran || !shapeMatch) throw fail(`cannot read its header ${JSON.stringify(header.trim())}`);
+  if (!descr || !fortran || !shapeMatch) throw npyError(file, `cannot read its header ${JSON.stringify(header.trim())}`);
   const dtype = DESCR[descr[2]!];
-  if (dtype === undefined) throw fail(`dtype '${descr[1]}${descr[2]}' is not supported`);
-  if (descr[1] === '>' && descr[2] !== 'i1' && descr[2] !== 'u1' && descr[2] !== 'b1') throw fail('big-endian data is not supported; save it little-endian');
-  if (fortran[1] === 'True') throw fail('Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray');
+  if (dtype === undefined) throw npyError(file, `dtype '${descr[1]}${descr[2]}' is not supported`);
+  if (descr[1] === '>' && descr[2] !== 'i1' && descr[2] !== 'u1' && descr[2] !== 'b1') throw npyError(file, 'big-endian data is not supported; save it little-endian');
+  if (fortran[1] === 'True') throw npyError(file, 'Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray');
   const dims = shapeMatch[1]!
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map(Number);
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw fail(`bad shape (${shapeMatch[1]})`);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw npyError(file, `bad shape (${shapeMatch[1]})`);
+  return { dtype, dims, dataStart, width: dtype === DataType.BOOL ? 1 : Number(descr[2]!.slice(1)) };
+}
+
+/** Parse a .npy file. The data is a view of `bytes` when aligned, else one aligned copy. */
+export function parseNpy(bytes: Uint8Array, file = '<npy>'): HostTensor {
+  const { dtype, dims, dataStart, width } = readNpyHeader(bytes, file);
   const count = dims.reduce((a, b) => a * b, 1);
-  const dataStart = headerStart + headerLength;
-  const width = dtype === DataType.BOOL ? 1 : Number(descr[2]!.slice(1));
   const payload = bytes.subarray(dataStart, dataStart + count * width);
-  if (payload.byteLength !== count * width) throw fail(`the file is truncated: ${dtypeName(dtype)}[${dims.join(',')}] needs ${count * width} bytes, has ${payload.byteLength}`);
+  if (payload.byteLength !== count * width) throw npyError(file, `the file is truncated: ${dtypeName(dtype)}[${dims.join(',')}] needs ${count * width} bytes, has ${payload.byteLength}`);
   return { dtype, dims, data: viewAs(dtype, payload, count) as TypedArray };
 }
 

@@ -1,6 +1,6 @@
 import { DataType, dtypeName, type TypedArray } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
-import { isTensorType } from '../ir/types.js';
+import { isTensorType, type Dim } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +20,31 @@ export function feedInputs(model: Model): Value[] {
 }
 
 /**
+ * How an array of these dims is cut into samples for an input of this shape: along a leading batch
+ * axis, given the batch axis of 1 it was saved without, in pieces of a fixed batch size, or whole.
+ */
+type Split = { kind: 'whole' } | { kind: 'leading-axis' } | { kind: 'add-batch-axis' } | { kind: 'batches'; size: number } | { kind: 'bad-rank'; rank: number };
+
+function splitOf(dims: readonly number[], shape: readonly Dim[]): Split {
+  const rank = shape.length;
+  if (dims.length === rank + 1) return { kind: 'leading-axis' };
+  // One sample saved without its batch axis of 1 (numpy's img.shape): add it.
+  if (rank > 0 && dims.length === rank - 1 && (shape[0] === 1 || typeof shape[0] !== 'number')) return { kind: 'add-batch-axis' };
+  if (dims.length !== rank) return { kind: 'bad-rank', rank };
+  const batch = typeof shape[0] === 'number' ? shape[0] : 1;
+  if (rank > 0 && dims[0]! > batch && dims[0]! % batch === 0) return { kind: 'batches', size: batch };
+  return { kind: 'whole' };
+}
+
+/** How many samples splitForInput makes of an array of these dims (read from a file's header before its data). */
+export function samplesIn(dims: readonly number[], input: Value): number {
+  const type = input.type;
+  if (!isTensorType(type) || type.shape === undefined) return 1;
+  const split = splitOf(dims, type.shape);
+  return split.kind === 'leading-axis' ? dims[0]! : split.kind === 'batches' ? dims[0]! / split.size : 1;
+}
+
+/**
  * Split an array into samples for one input. A leading batch axis is allowed: an array of rank
  * r+1 for an input of rank r, or one whose first dim is larger than a fixed batch dim, is cut along
  * axis 0 into pieces of the input's batch size (1 when it is symbolic).
@@ -30,18 +55,16 @@ export function splitForInput(array: HostTensor, input: Value, file: string): Ho
   const data = convertDtype(array, type.elemType, input.name, file);
   const shape = type.shape;
   if (shape === undefined) return [data];
-  const rank = shape.length;
-  const pieces = ((): HostTensor[] => {
-    if (data.dims.length === rank + 1) return cut(data, 1).map((t) => ({ ...t, dims: t.dims.slice(1) }));
-    // One sample saved without its batch axis of 1 (numpy's img.shape): add it.
-    if (rank > 0 && data.dims.length === rank - 1 && (shape[0] === 1 || typeof shape[0] !== 'number')) return [{ ...data, dims: [1, ...data.dims] }];
-    if (data.dims.length !== rank) {
-      throw new UsageError(`${file}: array of shape [${array.dims.join(',')}] does not fit input '${input.name}' of rank ${rank}`, { code: 'bad-data' });
-    }
-    const batch = typeof shape[0] === 'number' ? shape[0] : 1;
-    if (rank > 0 && data.dims[0]! > batch && data.dims[0]! % batch === 0) return cut(data, batch);
-    return [data];
-  })();
+  const split = splitOf(data.dims, shape);
+  if (split.kind === 'bad-rank') throw new UsageError(`${file}: array of shape [${array.dims.join(',')}] does not fit input '${input.name}' of rank ${split.rank}`, { code: 'bad-data' });
+  const pieces =
+    split.kind === 'leading-axis'
+      ? cut(data, 1).map((t) => ({ ...t, dims: t.dims.slice(1) }))
+      : split.kind === 'add-batch-axis'
+        ? [{ ...data, dims: [1, ...data.dims] }]
+        : split.kind === 'batches'
+          ? cut(data, split.size)
+          : [data];
   // A fixed size that does not match fails here, naming the file, rather than in onnxruntime.
   const dims = pieces[0]?.dims ?? [];
   const axis = shape.findIndex((d, i) => typeof d === 'number' && d >= 0 && dims[i] !== d);

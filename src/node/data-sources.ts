@@ -1,11 +1,12 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Model } from '../ir/model.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
 import { generateInputs, type GenerateOptions } from '../eval/inputs.js';
-import { parseNpy } from '../data/npy.js';
+import { npyDataStart, parseNpy, readNpyHeader } from '../data/npy.js';
 import { parseNpz } from '../data/npz.js';
-import { feedInputs, splitForInput, type SampleSource } from '../data/samples.js';
+import { feedInputs, samplesIn, splitForInput, type SampleSource } from '../data/samples.js';
+import type { Value } from '../ir/value.js';
 import { UsageError } from '../errors.js';
 import { IMAGE_EXTENSIONS, imageFolderSource } from './images.js';
 import { parsePreprocess, type PreprocessSpec } from '../data/preprocess.js';
@@ -85,9 +86,15 @@ function arraySource(folder: string, files: string[], model: Model, options: Sou
     throw new UsageError(`data source '${folder}' holds .npy files, which feed one input, but the model has ${inputs.length} inputs (${inputs.map((v) => v.name).join(', ')}); use .npz files keyed by input name`, { code: 'bad-source' });
   }
   const input = inputs[0]!;
+  let counted: { size: number | undefined } | undefined;
   return {
     label: `${folder} (${files.length} .npy files)`,
-    size: undefined,
+    // Known before the samples are read, as an image folder's is: progress lines then give the
+    // total and the time left whatever the source.
+    get size() {
+      counted ??= { size: npySampleCount(folder, files, input, options.limit) };
+      return counted.size;
+    },
     async *samples() {
       let n = 0;
       for (const f of files) {
@@ -100,6 +107,40 @@ function arraySource(folder: string, files: string[], model: Model, options: Sou
       }
     },
   };
+}
+
+/**
+ * The samples a folder of .npy files gives, from each file's header alone (a file can hold several
+ * along a batch axis). Undefined when a header cannot be read: reading the samples then says what is
+ * wrong with the file; the count only serves progress lines.
+ */
+function npySampleCount(folder: string, files: readonly string[], input: Value, limit: number | undefined): number | undefined {
+  let count = 0;
+  try {
+    for (const f of files) {
+      count += samplesIn(readNpyHeader(fileStart(join(folder, f)), f).dims, input);
+      if (limit !== undefined && count >= limit) return limit;
+    }
+  } catch {
+    return undefined;
+  }
+  return count;
+}
+
+/** The first bytes of a .npy file, through the end of its header. */
+function fileStart(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const read = (length: number) => {
+      const bytes = new Uint8Array(length);
+      return bytes.subarray(0, readSync(fd, bytes, 0, length, 0));
+    };
+    const start = read(4096);
+    const end = npyDataStart(start, path);
+    return end <= start.byteLength ? start : read(end);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function archiveSource(folder: string, files: string[], model: Model, options: SourceOptions): SampleSource {

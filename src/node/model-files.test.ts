@@ -7,6 +7,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import { DataType } from '../ir/dtype.js';
 import { float32Tensor, toFloat32 } from '../ir/tensor/values.js';
 import { encodeModel } from '../serde/encode.js';
+import { encodeNpy } from '../data/npy.js';
 import { ExternalDataError, ModelFormatError, OutputError } from '../errors.js';
 import { openSource, type SourceOptions } from './data-sources.js';
 import sharp from 'sharp';
@@ -141,6 +142,32 @@ describe('bad model files', () => {
     expect(partial[0]).toBeCloseTo((128 / 255 - 0.5) / 0.5, 6);
     expect(await first('mean=0.5,std=0.5')).toEqual(partial);
     expect(() => openSource(dir, b.model, { preprocess: { mean: 0.5 as never } })).toThrow('preprocess.mean takes an array of numbers, got 0.5');
+  });
+});
+
+describe('a folder of .npy files', () => {
+  it('knows how many samples it gives before reading them, as an image folder does, so that progress lines show the total', async () => {
+    const dir = tempDir('npy-size');
+    const array = (dims: number[]) => encodeNpy({ dtype: DataType.FLOAT, dims, data: randomFloats(dims.reduce((a, b) => a * b, 1), 7) });
+    writeFileSync(join(dir, 'a.npy'), array([1, 3, 4, 4])); // one sample
+    writeFileSync(join(dir, 'b.npy'), array([3, 3, 4, 4])); // three along the batch axis
+    writeFileSync(join(dir, 'c.npy'), array([2, 1, 3, 4, 4])); // two along a leading axis
+    writeFileSync(join(dir, 'd.npy'), array([3, 4, 4])); // one saved without its batch axis
+    const b = new GraphBuilder(13);
+    b.output(b.op('Relu', [b.input('x', DataType.FLOAT, ['batch', 3, 4, 4])]), DataType.FLOAT, ['batch', 3, 4, 4]);
+    const source = openSource(dir, b.model);
+    expect(source.size).toBe(7);
+    let read = 0;
+    for await (const _ of source.samples()) read++;
+    expect(read).toBe(7);
+    expect(openSource(dir, b.model, { limit: 3 }).size).toBe(3);
+    // A header it cannot read leaves the count unknown; reading the samples names the file.
+    writeFileSync(join(dir, 'e.npy'), 'not an array');
+    const broken = openSource(dir, b.model);
+    expect(broken.size).toBeUndefined();
+    await expect((async () => {
+      for await (const _ of broken.samples());
+    })()).rejects.toThrow('e.npy: not a usable .npy file: missing the \\x93NUMPY magic');
   });
 });
 
