@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import sharp from 'sharp';
+import { zipSync } from 'fflate';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -118,6 +119,11 @@ describe('bad usage and bad input', () => {
     expect(r.stderr).toContain('--help');
   });
 
+  it('quantize --help says which calibration sources --bias-correction takes', () => {
+    const help = lowbit(['quantize', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain("or 'random' (not with --bias-correction, which needs real samples)");
+  });
+
   it('exits 2 on a missing required option and on an unknown command', () => {
     expect(lowbit(['convert', 'x.onnx']).code).toBe(2);
     expect(lowbit(['frobnicate']).code).toBe(2);
@@ -172,6 +178,40 @@ describe('verification', () => {
     const text = lowbit(['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int8', '--calib', 'random', '--samples', '8', '--no-timing']);
     expect(text.stdout).toContain('warning: ');
     expect(text.stdout).toContain('is below cosine 0.98 against float');
+    // The advice leaves out what was used already.
+    const calib = join(dir, 'calib');
+    mkdirSync(calib);
+    for (let i = 0; i < 4; i++) writeFileSync(join(calib, `s${i}.npy`), encodeNpy({ dtype: DataType.FLOAT, dims: [1, 4], data: randomFloats(4, 10 + i, 1) }));
+    const tried = lowbit(['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int8', '--calib', calib, '--weight-method', 'gptq', '--bias-correction', '--no-timing', '--json']);
+    expect(tried.code, tried.stderr).toBe(0);
+    const result = JSON.parse(tried.stdout);
+    expect(result.verify.fidelityWarning).toContain('`--target-cosine 0.98`');
+    expect(result.verify.fidelityWarning).not.toContain('--weight-method');
+    expect(result.verify.fidelityWarning).not.toContain('--bias-correction');
+    // Two MatMuls: bias correction had nothing to correct, and says so rather than "0 biases from 0 samples".
+    expect(result.notes).toContain('Bias correction changed nothing: none of the 2 layer(s) with a quantized weight is one it corrects: MatMul ×2 (no bias input).');
+  });
+});
+
+describe('progress lines', () => {
+  it('from a .npy folder give the total as from images or random inputs; a .npz folder, of unknown size, keeps one form to the end', () => {
+    const dir = tempDir('cli');
+    const model = writeSmallModel(dir);
+    const npy = join(dir, 'npy');
+    mkdirSync(npy);
+    writeFileSync(join(npy, 'a.npy'), encodeNpy({ dtype: DataType.FLOAT, dims: [1, 3, 16, 16], data: randomFloats(768, 5, 1) }));
+    writeFileSync(join(npy, 'b.npy'), encodeNpy({ dtype: DataType.FLOAT, dims: [3, 3, 16, 16], data: randomFloats(3 * 768, 6, 1) }));
+    const args = (calib: string) => ['quantize', model, '-o', join(dir, 'q.onnx'), '--mode', 'int8', '--calib', calib, '--bias-correction', '--no-timing'];
+    const fromNpy = lowbit(args(npy));
+    expect(fromNpy.code, fromNpy.stderr).toBe(0);
+    for (const line of ['calibrating 4/4 samples', 'bias correction: measuring layer inputs, 4/4 samples', 'verifying 4/4']) expect(fromNpy.stderr).toContain(`${line}\n`);
+    const npz = join(dir, 'npz');
+    mkdirSync(npz);
+    for (let i = 0; i < 2; i++) writeFileSync(join(npz, `s${i}.npz`), zipSync({ 'x.npy': encodeNpy({ dtype: DataType.FLOAT, dims: [1, 3, 16, 16], data: randomFloats(768, 7 + i, 1) }) }));
+    const fromNpz = lowbit(args(npz));
+    expect(fromNpz.code, fromNpz.stderr).toBe(0);
+    for (const line of ['calibrating 2 samples', 'bias correction: measuring layer inputs, 2 samples', 'verifying 2']) expect(fromNpz.stderr).toContain(`${line}\n`);
+    expect(fromNpz.stderr).not.toContain('2/2');
   });
 });
 
@@ -234,10 +274,24 @@ describe('options checked before the work starts', () => {
     writeFileSync(join(data, 'a.npy'), encodeNpy({ dtype: DataType.FLOAT, dims: [1, 3, 16, 16], data: randomFloats(768, 5, 1) }));
     const unused = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--data', data, '--dim', 'batch=2', '--no-timing']);
     expect(unused.code).toBe(0);
-    expect(unused.stderr).toContain(`note: --dim batch changes nothing here: it sizes generated inputs only, and the samples of ${data} bring their own shapes`);
+    const note = `--dim batch changes nothing here: it sizes generated inputs only, and the samples of ${data} bring their own shapes`;
+    expect(unused.stderr).toContain(`note: ${note}`);
+    // --json carries it in "notes", as eval and bench do.
+    const json = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--data', data, '--dim', 'batch=2', '--no-timing', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).notes).toContain(note);
     const bench = lowbit(['bench', model, '--data', data, '--dim', 'batch=2', '--runs', '2', '--warmup', '0']);
     expect(bench.code).toBe(0);
     expect(bench.stderr).toContain('note: --dim batch changes nothing here');
+    // With real samples a name the model lacks sizes nothing either: the same note, not the unknown-dim error.
+    for (const command of [['quantize', model, '-o', out, '--mode', 'weights-int8', '--data', data, '--no-timing'], ['eval', model, '--reference', model, '--data', data], ['bench', model, '--data', data, '--runs', '2', '--warmup', '0']]) {
+      const r = lowbit([...command, '--dim', 'batch_size=2', '--json']);
+      expect(r.code, `${command[0]}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout).notes, command[0]).toContain(`--dim batch_size changes nothing here: it sizes generated inputs only, and the samples of ${data} bring their own shapes`);
+    }
+    const generated = lowbit(['eval', model, '--reference', model, '--data', 'random', '--dim', 'batch_size=2']);
+    expect(generated.code).toBe(2);
+    expect(generated.stderr).toContain(`--dim: 'batch_size' sets nothing in ${model}`);
   });
 
   it('with --json, a failure is one JSON object on stdout too', () => {

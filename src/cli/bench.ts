@@ -5,7 +5,7 @@ import type { Feeds, Runner, RunnerIO } from '../runner/runner.js';
 import { dtypeName } from '../ir/dtype.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { feedsLabel } from '../data/samples.js';
-import { checkDimNames, generateInputs, madeUpDimsNote, unusedDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
+import { dimsNote, generateInputs, withGeneratedInputsHint } from '../eval/inputs.js';
 import { UsageError } from '../errors.js';
 import { benchRunners, DEFAULT_RUNS, DEFAULT_WARMUP, type BenchResult, type BenchTarget } from '../eval/bench.js';
 import { firstSample } from '../eval/first-sample.js';
@@ -36,9 +36,9 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   const quiet = cli.json === true && !process.stderr.isTTY;
 
   const first = readModelFile(models[0]!).model;
-  checkDimNames(first, dims, models[0]!);
+  const generated = !cli.data || cli.data === 'random';
+  const madeUp = dimsNote(first, dims, models[0]!, { generated, realSource: generated ? undefined : cli.data });
   const feeds = cli.data ? await firstSample(openSource(cli.data, first, { dims, preprocess, limit: 1 })) : generateInputs(first, { dims });
-  const madeUp = cli.data ? unusedDimsNote(dims, cli.data) : madeUpDimsNote(first, dims);
   // Said on stderr, and carried in --json's "notes" (stderr is quiet then).
   const notes = madeUp ? [madeUp] : [];
   if (madeUp && !quiet) process.stderr.write(`note: ${madeUp}\n`);

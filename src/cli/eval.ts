@@ -11,7 +11,7 @@ import type { AccuracyResult } from '../eval/accuracy.js';
 import { formatAddedDb, formatDb } from '../eval/layer-ranking.js';
 import { RANDOM_DATA_NOTE } from '../eval/verify.js';
 import { UsageError } from '../errors.js';
-import { checkDimNames, madeUpDimsNote, unusedDimsNote } from '../eval/inputs.js';
+import { dimsNote } from '../eval/inputs.js';
 import { writeEvalReport } from '../report/gather.js';
 import { checkOutputFile } from '../node/output-paths.js';
 import { parseDims } from './args.js';
@@ -67,10 +67,9 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
 
   // The source is shaped for the reference (or first) model: batch splitting follows its inputs.
   const shaping = readModelFile(cli.reference ?? models[0]!).model;
-  checkDimNames(shaping, dims, cli.reference ?? models[0]!);
   // Said on stderr as they come, and carried in --json's "notes" (stderr is quiet then).
   const notes: string[] = [];
-  const madeUp = cli.data === 'random' ? madeUpDimsNote(shaping, dims) : unusedDimsNote(dims, cli.data);
+  const madeUp = dimsNote(shaping, dims, cli.reference ?? models[0]!, { generated: cli.data === 'random', realSource: cli.data });
   if (madeUp) notes.push(madeUp);
   if (cli.data === 'random') notes.push(RANDOM_DATA_NOTE);
   for (const note of notes) say(`note: ${note}`);

@@ -22,10 +22,11 @@ import { createProgress, type ProgressReporter } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
 import { LowbitError, OutputError, UsageError } from '../errors.js';
 import { diagnosticLines, fidelityFigures, formatBytes, printJson } from './format.js';
-import { floatNonFiniteText, lowCosineText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
+import { floatNonFiniteText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
+import { fidelityWarning } from './quantize-advice.js';
 import { parseCount } from './eval-args.js';
 import { parseDims, parseList, progressLine } from './args.js';
-import { checkDimNames, madeUpDimsNote, unusedDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
+import { dimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
@@ -40,23 +41,6 @@ import { firstSample } from '../eval/first-sample.js';
 /** Verification as the command reports it: fidelity, and the speed check unless --no-timing. */
 type VerifyReport = VerifyResult & { note?: string; fidelityWarning?: string; latency?: SpeedCheck & { warning?: string } };
 
-
-/**
- * A warning naming the outputs that moved far from float, and where to look: accuracy that
- * collapses should come with a hint of which layer did it.
- */
-function fidelityWarning(verify: VerifyResult, mode: QuantizeMode): string | undefined {
-  const low = lowCosineText(verify.outputs);
-  if (!low) return undefined;
-  const fixes: Record<QuantizeMode, string> = {
-    int8: '`--target-cosine 0.98` keeps the costliest in float (`--float-where-faster` the Convs int8 does not speed up), `--weight-method gptq` rounds weights from their inputs, and `--bias-correction` takes back the mean drift of each layer',
-    'weights-int8': '`--exclude` leaves them in float, and `--weight-method gptq --calib SOURCE` rounds weights from their inputs',
-    dynamic: '`--exclude` leaves them in float',
-    int4: '`--int4-method gptq --calib SOURCE`, a smaller `--block-size` or `--exclude` on the worst layers help',
-    fp16: '`--fp16-block` or `--exclude` keeps them in float32',
-  };
-  return `${low}: \`--report FILE.html\` or \`lowbit eval OUTPUT --reference MODEL --data SOURCE --per-layer\` names the layers that cost most; ${fixes[mode]}`;
-}
 
 /** What --float-where-faster chose: the Convs kept in float and the latencies it compared. */
 interface SpeedChoiceReport {
@@ -167,10 +151,12 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   // The float model, read once and never rewritten: input shapes for the data sources, the reference
   // for the --target-cosine search. The quantizer works on a fresh read of its own.
   const float = readModelFile(path).model;
-  checkDimNames(float, dims, path);
-  const realSources = [cli.calib, cli.verify !== false ? cli.data : undefined].filter((s): s is string => s !== undefined);
-  const madeUp = generatesInputs(cli) ? madeUpDimsNote(float, dims) : realSources.length ? unusedDimsNote(dims, realSources.join(' and ')) : undefined;
-  if (madeUp) say(`note: ${madeUp}`);
+  const realSources = [cli.calib, cli.verify !== false ? cli.data : undefined].filter((s): s is string => s !== undefined && s !== 'random');
+  // Said on stderr as it comes, and carried in --json's "notes" (stderr is quiet then).
+  const inputNotes: string[] = [];
+  const madeUp = dimsNote(float, dims, path, { generated: generatesInputs(cli), realSource: realSources.length ? realSources.join(' and ') : undefined });
+  if (madeUp) inputNotes.push(madeUp);
+  for (const note of inputNotes) say(`note: ${note}`);
   checkNodeNames(float, '--exclude', options.exclude);
   checkNodeNames(float, '--fp16-block', options.fp16Block, true);
   const sixteenBit = options.activations === 'uint16' || options.activations === 'int16'; // no int8 kernels run: nothing saturates
@@ -224,7 +210,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   if (cli.verify) {
     const { dataSpec, source } = verification!;
     verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels);
-    const lowFidelity = fidelityWarning(verify, options.mode);
+    const lowFidelity = fidelityWarning(verify.outputs, { ...options, ...(targetCosine !== undefined ? { targetCosine } : {}), floatWhereFaster: whereFaster, calib: cli.calib !== undefined });
     if (lowFidelity) verify.fidelityWarning = lowFidelity;
     if (!dataSpec || dataSpec === 'random') verify.note = RANDOM_DATA_NOTE;
     else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
@@ -266,7 +252,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
     quantized: result.quantized,
     skipped: result.skipped,
     warnings: result.warnings,
-    notes: result.notes,
+    notes: [...inputNotes, ...result.notes],
     weightBytes: result.weightBytes,
     ...(target ? { targetCosine: target } : {}),
     ...(speedChoice ? { floatWhereFaster: speedChoice } : {}),
@@ -504,13 +490,18 @@ function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model
   };
   let layers = '';
   let last = { done: 0, total: undefined as number | undefined };
+  // A source of unknown size (.npz files) is counted only when bias correction's pass ends
+  // (input-means.ts): its last line keeps the form of the others ("4 samples"), as calibrating's does.
+  let sizeKnown = false;
   return {
     source,
     createRunner: (bytes) => createNodeRunner(bytes),
     ...(samples !== undefined ? { maxSamples: samples } : {}),
     onProgress: (p) => {
-      last = { done: p.done, total: p.total };
-      bar().update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
+      if (!open) sizeKnown = p.total !== undefined;
+      const total = sizeKnown ? p.total : undefined;
+      last = { done: p.done, total };
+      bar().update(p.done, total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
       if (roundingDone && p.total !== undefined && p.done === p.total) close();
     },
     onLayer: (done, total) => {

@@ -159,6 +159,17 @@ export function checkDimNames(model: Model, dims: Record<string, number>, file: 
 }
 
 /**
+ * --dim checked and explained, as the commands that run a model say it: with generated inputs a
+ * name the model lacks is an error and symbolic dims nobody gave get a note; when every input comes
+ * from real samples (`realSource`), --dim sizes nothing, and the note says so whatever it names.
+ */
+export function dimsNote(model: Model, dims: Record<string, number>, file: string, inputs: { generated: boolean; realSource?: string | undefined }): string | undefined {
+  if (!inputs.generated && inputs.realSource !== undefined) return unusedDimsNote(dims, inputs.realSource);
+  checkDimNames(model, dims, file);
+  return inputs.generated ? madeUpDimsNote(model, dims) : undefined;
+}
+
+/**
  * A note for generated inputs whose symbolic dims nobody gave (set to 1), or undefined when every
  * size is known: the figures measured on them may say little (a [1, 3, 1, 1] image, a one-token
  * sequence).

@@ -24,9 +24,12 @@ export function unpackInt4(bytes: Uint8Array, count: number, signed = false): Ui
   return out;
 }
 
+/** The smallest block MatMulNBits and blocked DequantizeLinear take. */
+export const MIN_BLOCK_SIZE = 16;
+
 /** MatMulNBits and blocked DequantizeLinear need a power of two of at least 16. */
 export function isValidBlockSize(blockSize: number): boolean {
-  return Number.isInteger(blockSize) && blockSize >= 16 && (blockSize & (blockSize - 1)) === 0;
+  return Number.isInteger(blockSize) && blockSize >= MIN_BLOCK_SIZE && (blockSize & (blockSize - 1)) === 0;
 }
 
 /** Blocks along K: the last one is partial when K is not a multiple of the block size. */
