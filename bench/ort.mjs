@@ -4,14 +4,19 @@ import * as ort from 'onnxruntime-node';
 import { benchRunners } from '../dist/index-node.js';
 
 /**
- * Idle worker threads sleep instead of busy-waiting (onnxruntime's default), as `lowbit bench`
- * does unless --spin: on this shared 2-core machine spinning threads take the cores from the
- * computing ones, and timings swing (src/runner/runner.ts, RunnerOptions.spinning).
+ * Worker threads spin inside a run and stop when it returns, as `lowbit bench` has them do by
+ * default: spinning during a run spares each parallel section a wake-up, and stopping after it
+ * keeps an idle model's threads off the cores while the next model runs (src/runner/runner.ts,
+ * RunnerOptions.spinning).
  */
-const NO_SPINNING = { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
+const SPINNING = {
+  'during-runs': { extra: { session: { force_spinning_stop: '1' } } },
+  off: { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } },
+};
 
-export async function session(source, threads = 2) {
-  return ort.InferenceSession.create(source, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3, ...NO_SPINNING });
+/** An onnxruntime-node session; `spinning` is 'during-runs' (the default) or 'off', as lowbit's RunnerOptions. */
+export async function session(source, threads = 2, spinning = 'during-runs') {
+  return ort.InferenceSession.create(source, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3, ...SPINNING[spinning] });
 }
 
 export function tensor(dtype, dims, data) {

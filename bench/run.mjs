@@ -33,9 +33,10 @@ that made it. \`npm run bench\` reruns all of them and rewrites this file; \`npm
 reruns some (names: ${BENCHES.map(([n]) => `\`${n}\``).join(', ')}). Times are medians of runs
 interleaved across the models compared (A B, B A, …), so that load from elsewhere on a shared
 machine hits all alike; ratios are medians of the per-round ratios (sections written before
-2026-11-27 13:00 used ratios of medians). onnxruntime sessions run with thread spinning off, as
-lowbit's own do (README, "Thread spinning"); sections written before then ran with onnxruntime's
-default spinning. Read the ratios, not the milliseconds.
+2026-11-27 13:00 used ratios of medians). onnxruntime's worker threads spin during a run and stop
+when it returns, as lowbit's own sessions do (README, "Thread spinning"); sections written from
+2026-11-27 13:00 to 2026-11-29 ran with spinning off, older ones with onnxruntime's default
+(spinning after runs too). Read the ratios, not the milliseconds.
 `;
 
 const args = process.argv.slice(2);

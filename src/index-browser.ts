@@ -2,4 +2,4 @@
 // handed in through MemoryDataSource) and call decodeModel / encodeModel.
 export * from './index.js';
 export { createWebRunner } from './runner/ort-web.js';
-export type { Runner, HostTensor, Feeds, RunnerOptions } from './runner/runner.js';
+export type { Runner, HostTensor, Feeds, RunnerOptions, Spinning } from './runner/runner.js';

@@ -158,7 +158,7 @@ describe('lowbit bench', () => {
     const r = lowbit(['bench', floatCnn, quantizedCnn, '--runs', '5', '--warmup', '1', '--threads', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ threads: 1, spinning: false, runs: 5, warmup: 1, feeds: { x: { dtype: 'float32', dims: [1, 3, 16, 16] } } });
+    expect(out).toMatchObject({ threads: 1, spinning: 'during-runs', runs: 5, warmup: 1, feeds: { x: { dtype: 'float32', dims: [1, 3, 16, 16] } } });
     expect(out.models.map((m: { path: string }) => m.path)).toEqual([floatCnn, quantizedCnn]);
     for (const m of out.models) {
       expect(Object.keys(m).sort()).toEqual(['maxMs', 'meanMs', 'medianMs', 'minMs', 'p10Ms', 'p90Ms', 'path', 'ratio', 'runs']);
@@ -181,7 +181,35 @@ describe('lowbit bench', () => {
     expect(text.stdout).toMatch(/time ratio to first[\s\S]*1\.00 \(baseline\)/);
     const spinning = lowbit(['bench', classifier, '--runs', '2', '--spin', '--threads', '2']);
     expect(spinning.code, spinning.stderr).toBe(0);
-    expect(spinning.stdout).toMatch(/2 thread\(s\) \(spinning\)/);
+    expect(spinning.stdout).toMatch(/2 thread\(s\) \(spinning always\)/);
+    const off = lowbit(['bench', classifier, '--runs', '2', '--spin', 'off', '--json']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ spinning: 'off' });
+    const bad = lowbit(['bench', classifier, '--runs', '2', '--spin', 'sometimes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--spin 'sometimes' is not a spinning policy: use during-runs, always, off");
+  });
+});
+
+describe('integer arrays for a float input', () => {
+  it('eval, bench and quantize say they are fed unscaled, naming the file and input; float arrays get no such note', () => {
+    const bytes = join(dir, 'uint8-data');
+    mkdirSync(bytes, { recursive: true });
+    writeFileSync(join(bytes, 'a.npy'), encodeNpy({ dtype: DataType.UINT8, dims: [2, CLASSES], data: Uint8Array.from({ length: 2 * CLASSES }, (_, i) => (i * 37) % 256) }));
+    const note = `${join(bytes, 'a.npy')} holds uint8 values for float input 'x': they are fed as they are, not scaled`;
+    const evaluated = lowbit(['eval', classifier, '--data', bytes, '--reference', classifier, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).notes.join('\n')).toContain(note);
+    const timed = lowbit(['bench', classifier, '--data', bytes, '--runs', '1']);
+    expect(timed.code, timed.stderr).toBe(0);
+    expect(timed.stderr).toContain(`note: ${note}`);
+    const out = join(dir, 'classifier-dyn.onnx');
+    const quantized = lowbit(['quantize', classifier, '-o', out, '--mode', 'dynamic', '--data', bytes, '--json']);
+    expect(quantized.code, quantized.stderr).toBe(0);
+    expect(JSON.parse(quantized.stdout).notes.join('\n')).toContain(note);
+    const floats = lowbit(['eval', classifier, '--data', data, '--reference', classifier, '--json']);
+    expect(floats.code, floats.stderr).toBe(0);
+    expect(JSON.parse(floats.stdout).notes.join('\n')).not.toContain('not scaled');
   });
 });
 

@@ -1,7 +1,8 @@
 import { readModelFile } from '../node/model-files.js';
 import { openSource } from '../node/data-sources.js';
+import { integerArraysNote } from '../node/data-notes.js';
 import { createNodeRunner } from '../runner/ort-node.js';
-import type { Feeds, Runner, RunnerIO } from '../runner/runner.js';
+import type { Feeds, Runner, RunnerIO, Spinning } from '../runner/runner.js';
 import { dtypeName } from '../ir/dtype.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { feedsLabel } from '../data/samples.js';
@@ -16,7 +17,7 @@ import { printJson, table } from './format.js';
 
 export interface BenchCliOptions {
   threads?: string;
-  spin?: boolean;
+  spin?: string | boolean;
   runs?: string;
   warmup?: string;
   dim?: string;
@@ -34,21 +35,23 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
   if (cli.preprocess && !cli.data) throw new UsageError('--preprocess turns images from --data into inputs: give --data FOLDER too (without it, inputs are generated)', { code: 'bad-option' });
   requireModelFiles(models);
   const quiet = cli.json === true && !process.stderr.isTTY;
+  const spinning = parseSpinning(cli.spin);
 
   const first = readModelFile(models[0]!).model;
   const generated = !cli.data || cli.data === 'random';
   const madeUp = dimsNote(first, dims, models[0]!, { generated, realSource: generated ? undefined : cli.data });
   const feeds = cli.data ? await firstSample(openSource(cli.data, first, { dims, preprocess, limit: 1 })) : generateInputs(first, { dims });
   // Said on stderr, and carried in --json's "notes" (stderr is quiet then).
-  const notes = madeUp ? [madeUp] : [];
-  if (madeUp && !quiet) process.stderr.write(`note: ${madeUp}\n`);
+  const unscaled = cli.data ? integerArraysNote(cli.data, first) : undefined;
+  const notes = [madeUp, unscaled].filter((n): n is string => n !== undefined);
+  if (!quiet) for (const note of notes) process.stderr.write(`note: ${note}\n`);
   const inputs = cli.data ? `first sample of ${cli.data}` : 'generated from the first model\'s input shapes';
   const opened: Runner[] = [];
   let result: BenchResult;
   try {
     const targets: BenchTarget[] = [];
     for (const path of models) {
-      const runner = await createNodeRunner(path, { ...(threads ? { threads } : {}), spinning: cli.spin === true });
+      const runner = await createNodeRunner(path, { ...(threads ? { threads } : {}), spinning });
       opened.push(runner);
       const missing = runner.inputs.filter((i) => !(i.name in feeds)).map((i) => `'${i.name}'`);
       if (missing.length) throw new UsageError(`${path} needs input(s) ${missing.join(', ')}, which ${models[0]} does not have: bench times models that take the same inputs (the inputs are made for the first model)`, { code: 'bad-option', file: path });
@@ -67,7 +70,7 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
 
   const json = {
     threads: threads ?? null,
-    spinning: cli.spin === true,
+    spinning,
     runs: result.runs,
     warmup: result.warmup,
     inputs,
@@ -76,7 +79,18 @@ export async function benchCommand(models: string[], cli: BenchCliOptions): Prom
     notes,
   };
   if (cli.json) printJson(json);
-  else process.stdout.write(renderText(result, threads, cli.spin === true, inputs));
+  else process.stdout.write(renderText(result, threads, spinning, inputs));
+}
+
+const SPINNING: readonly Spinning[] = ['during-runs', 'always', 'off'];
+
+/** --spin's value: absent → during-runs, bare → always (onnxruntime's default), else one of SPINNING. */
+function parseSpinning(spin: string | boolean | undefined): Spinning {
+  if (spin === undefined) return 'during-runs';
+  if (spin === true) return 'always';
+  const known = SPINNING.find((s) => s === spin);
+  if (!known) throw new UsageError(`--spin '${String(spin)}' is not a spinning policy: use ${SPINNING.join(', ')}`, { code: 'bad-option' });
+  return known;
 }
 
 /** The first input whose fixed dims the feeds do not fit, described; undefined when all fit. */
@@ -92,13 +106,13 @@ function shapeMismatch(inputs: readonly RunnerIO[], feeds: Feeds): string | unde
   return undefined;
 }
 
-function renderText(result: BenchResult, threads: number | undefined, spinning: boolean, inputs: string): string {
+function renderText(result: BenchResult, threads: number | undefined, spinning: Spinning, inputs: string): string {
   const rows = result.models.map((m, i) => [
     m.name,
     `${m.medianMs.toFixed(2)} ms`,
     `${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} ms`,
     i === 0 ? '1.00 (baseline)' : `${m.ratio.toFixed(2)} (${m.ratio <= 1 ? `${(1 / m.ratio).toFixed(2)}× faster` : `${m.ratio.toFixed(2)}× slower`})`,
   ]);
-  const head = `median of ${result.runs} interleaved runs after ${result.warmup} warm-up, ${threads ? `${threads} thread(s)` : "onnxruntime's default threads"}${spinning ? ' (spinning)' : ''}, inputs ${inputs}`;
+  const head = `median of ${result.runs} interleaved runs after ${result.warmup} warm-up, ${threads ? `${threads} thread(s)` : "onnxruntime's default threads"}${spinning === 'during-runs' ? '' : ` (spinning ${spinning})`}, inputs ${inputs}`;
   return `${head}\n${table([['model', 'median', 'p10–p90', 'time ratio to first'], ...rows])}\n`;
 }

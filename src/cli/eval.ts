@@ -1,5 +1,6 @@
 import { readModelFile } from '../node/model-files.js';
 import { openSource } from '../node/data-sources.js';
+import { integerArraysNote } from '../node/data-notes.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import type { Runner } from '../runner/runner.js';
 import { parsePreprocess } from '../data/preprocess.js';
@@ -72,6 +73,8 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   const madeUp = dimsNote(shaping, dims, cli.reference ?? models[0]!, { generated: cli.data === 'random', realSource: cli.data });
   if (madeUp) notes.push(madeUp);
   if (cli.data === 'random') notes.push(RANDOM_DATA_NOTE);
+  const unscaled = integerArraysNote(cli.data, shaping);
+  if (unscaled) notes.push(unscaled);
   for (const note of notes) say(`note: ${note}`);
   const source = openSource(cli.data, shaping, { dims, preprocess, ...(samples !== undefined ? { limit: samples } : {}) });
   const runnerOptions = threads ? { threads } : {};

@@ -105,7 +105,7 @@ function buildProgram(): Command {
     .description('time models side by side in onnxruntime: warm-up, then interleaved runs; median, p10, p90 and ratio to the first')
     .argument('<models...>', 'ONNX model files; the first is the baseline of the ratios')
     .option('--threads <n>', "onnxruntime intra-op threads (default: onnxruntime's choice)")
-    .option('--spin', "let idle onnxruntime threads busy-wait between parallel sections (onnxruntime's default; lowbit turns it off: on shared cores it slows runs and makes timings swing)")
+    .option('--spin [when]', "when idle onnxruntime threads busy-wait for work: during-runs (default: inside a run, stopped when it returns), always (onnxruntime's own default: also between runs, where an idle model's threads slow the one timed; bare --spin), off (they sleep: each parallel section wakes them)")
     .option('--runs <n>', 'timed runs per model (default 20)')
     .option('--warmup <n>', 'untimed runs per model first (default 3)')
     .option('--dim <name=size,...>', 'sizes for symbolic input dims (e.g. batch=1,sequence=128; may be repeated)', joinRepeated)

@@ -6,6 +6,7 @@ import { checkOutputFile } from '../node/output-paths.js';
 import { namesNotInModel, opTypesOf } from '../ir/walk.js';
 import { CALIBRATION_METADATA_KEY } from '../eval/exclude-command.js';
 import { openSource } from '../node/data-sources.js';
+import { integerArraysNote } from '../node/data-notes.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
@@ -156,6 +157,10 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   const inputNotes: string[] = [];
   const madeUp = dimsNote(float, dims, path, { generated: generatesInputs(cli), realSource: realSources.length ? realSources.join(' and ') : undefined });
   if (madeUp) inputNotes.push(madeUp);
+  for (const spec of new Set(realSources)) {
+    const unscaled = integerArraysNote(spec, float);
+    if (unscaled) inputNotes.push(unscaled);
+  }
   for (const note of inputNotes) say(`note: ${note}`);
   checkNodeNames(float, '--exclude', options.exclude);
   checkNodeNames(float, '--fp16-block', options.fp16Block, true);

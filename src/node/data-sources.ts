@@ -118,7 +118,7 @@ function npySampleCount(folder: string, files: readonly string[], input: Value, 
   let count = 0;
   try {
     for (const f of files) {
-      count += samplesIn(readNpyHeader(fileStart(join(folder, f)), f).dims, input);
+      count += samplesIn(readNpyHeader(npyFileStart(join(folder, f)), f).dims, input);
       if (limit !== undefined && count >= limit) return limit;
     }
   } catch {
@@ -128,7 +128,7 @@ function npySampleCount(folder: string, files: readonly string[], input: Value, 
 }
 
 /** The first bytes of a .npy file, through the end of its header. */
-function fileStart(path: string): Uint8Array {
+export function npyFileStart(path: string): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const read = (length: number) => {

@@ -1,7 +1,7 @@
 import type { InferenceSession, Tensor as OrtTensor, TypedTensor } from 'onnxruntime-common';
 import { DataType, type TypedArray } from '../ir/dtype.js';
 import { LowbitError, errorMessage } from '../errors.js';
-import type { Feeds, HostTensor, Runner, RunnerIO, RunnerOptions } from './runner.js';
+import type { Feeds, HostTensor, Runner, RunnerIO, RunnerOptions, Spinning } from './runner.js';
 import { fromOrtType, toOrtType } from './ort-types.js';
 import { float16Bits, matchFeedTypes } from './feed-types.js';
 
@@ -18,8 +18,15 @@ export function sessionOptions(options: RunnerOptions): InferenceSession.Session
     // Fatal only: onnxruntime's error lines (multi-line, coloured) repeat what its exception says,
     // and the exception reaches the user inside lowbit's own one-line error.
     logSeverityLevel: 4,
-    ...(options.spinning !== true ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+    ...spinningEntries(options.spinning ?? 'during-runs'),
   };
+}
+
+/** onnxruntime's session config entries for a spinning policy (see RunnerOptions.spinning). */
+function spinningEntries(spinning: Spinning): Pick<InferenceSession.SessionOptions, 'extra'> {
+  if (spinning === 'always') return {};
+  if (spinning === 'off') return { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
+  return { extra: { session: { force_spinning_stop: '1' } } };
 }
 
 /**

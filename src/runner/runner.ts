@@ -16,19 +16,27 @@ export interface RunnerIO {
   dims: (number | string | null)[] | undefined;
 }
 
+export type Spinning = 'during-runs' | 'always' | 'off';
+
 export interface RunnerOptions {
   /** Intra-op threads (default: the runtime's own choice). */
   threads?: number;
   /** 'disabled' runs the graph as written: tests compare numerics that way. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /**
-   * Whether onnxruntime's idle worker threads busy-wait for the next parallel section. Off unless
-   * set (onnxruntime's own default is on): lowbit alternates its own work with runs, and on a
-   * machine whose cores are shared, spinning threads take the cores from the ones computing. On
-   * the 2-core test machine a ratio of two models moved 14.4% between two runs with spinning and
-   * 1.2% without (bench/bench-reproducibility.mjs; `lowbit bench --spin` times with spinning).
+   * When onnxruntime's idle worker threads busy-wait for the next parallel section (default
+   * 'during-runs'):
+   *  · 'during-runs': they spin inside a run, as onnxruntime's default has them do, and stop when
+   *    the run returns (onnxruntime's session.force_spinning_stop). A model of many small ops
+   *    needs the spin: woken from sleep for each parallel section, the mailwoman transformer's
+   *    Add, Transpose and LayerNormalization took twice as long at 2 threads as at 1.
+   *  · 'always': onnxruntime's own default; threads keep spinning after a run returns. When
+   *    lowbit alternates models (bench, --float-where-faster), an idle session's spinning threads
+   *    take the cores from the one running: on the 2-core test machine, a ratio of two models
+   *    moved 14.4% between two runs this way (bench/bench-reproducibility.mjs).
+   *  · 'off': threads sleep between parallel sections.
    */
-  spinning?: boolean;
+  spinning?: Spinning;
 }
 
 /**
