@@ -289,6 +289,10 @@ describe('options checked before the work starts', () => {
       expect(r.code, `${command[0]}: ${r.stderr}`).toBe(0);
       expect(JSON.parse(r.stdout).notes, command[0]).toContain(`--dim batch_size changes nothing here: it sizes generated inputs only, and the samples of ${data} bring their own shapes`);
     }
+    // Nor does it size anything when nothing runs the model.
+    const idle = lowbit(['quantize', model, '-o', out, '--mode', 'weights-int8', '--no-verify', '--dim', 'batch=2', '--json']);
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(JSON.parse(idle.stdout).notes).toContain('--dim batch changes nothing here: it sizes the inputs the model is run on, and with --no-verify and no --calib nothing runs it');
     const generated = lowbit(['eval', model, '--reference', model, '--data', 'random', '--dim', 'batch_size=2']);
     expect(generated.code).toBe(2);
     expect(generated.stderr).toContain(`--dim: 'batch_size' sets nothing in ${model}`);

@@ -16,6 +16,8 @@ export interface CalibrationProgress {
   /** Which pass over the data (1-based) and how many, when tensors are observed in groups. */
   group?: number;
   groups?: number;
+  /** Set on the one report sent after the last sample of a statistics pass (bias correction's): the pass is over. */
+  final?: boolean;
 }
 
 export interface CalibrateOptions {

@@ -27,7 +27,7 @@ import { floatNonFiniteText, quantizedNonFiniteText } from '../eval/fidelity-war
 import { fidelityWarning } from './quantize-advice.js';
 import { parseCount } from './eval-args.js';
 import { parseDims, parseList, progressLine } from './args.js';
-import { dimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
+import { dimsNote, idleDimsNote, withGeneratedInputsHint } from '../eval/inputs.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { int4Settings, type Int4Format, type Int4Method } from '../quantize/int4/settings.js';
 import type { LayerCalibration } from '../quantize/hessians.js';
@@ -155,7 +155,11 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   const realSources = [cli.calib, cli.verify !== false ? cli.data : undefined].filter((s): s is string => s !== undefined && s !== 'random');
   // Said on stderr as it comes, and carried in --json's "notes" (stderr is quiet then).
   const inputNotes: string[] = [];
-  const madeUp = dimsNote(float, dims, path, { generated: generatesInputs(cli), realSource: realSources.length ? realSources.join(' and ') : undefined });
+  // --no-verify without --calib or --report runs the model on nothing: --dim then sizes nothing.
+  const runsModel = cli.verify !== false || cli.calib !== undefined || cli.report !== undefined;
+  const madeUp = runsModel
+    ? dimsNote(float, dims, path, { generated: generatesInputs(cli), realSource: realSources.length ? realSources.join(' and ') : undefined })
+    : idleDimsNote(dims, 'with --no-verify and no --calib nothing runs it');
   if (madeUp) inputNotes.push(madeUp);
   for (const spec of new Set(realSources)) {
     const unscaled = integerArraysNote(spec, float);
@@ -495,19 +499,14 @@ function layerCalibrationFor(spec: string, cli: QuantizeCliOptions, model: Model
   };
   let layers = '';
   let last = { done: 0, total: undefined as number | undefined };
-  // A source of unknown size (.npz files) is counted only when bias correction's pass ends
-  // (input-means.ts): its last line keeps the form of the others ("4 samples"), as calibrating's does.
-  let sizeKnown = false;
   return {
     source,
     createRunner: (bytes) => createNodeRunner(bytes),
     ...(samples !== undefined ? { maxSamples: samples } : {}),
     onProgress: (p) => {
-      if (!open) sizeKnown = p.total !== undefined;
-      const total = sizeKnown ? p.total : undefined;
-      last = { done: p.done, total };
-      bar().update(p.done, total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
-      if (roundingDone && p.total !== undefined && p.done === p.total) close();
+      last = { done: p.done, total: p.total };
+      bar().update(p.done, p.total, { ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(layers ? { note: layers } : {}) });
+      if (roundingDone && p.final) close();
     },
     onLayer: (done, total) => {
       layers = `${done}/${total} layers rounded`;

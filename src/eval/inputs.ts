@@ -190,6 +190,13 @@ export function unusedDimsNote(dims: Record<string, number>, source: string): st
   return `--dim ${names.join(', ')} changes nothing here: it sizes generated inputs only, and the samples of ${source} bring their own shapes`;
 }
 
+/** --dim given to a command that runs the model on no input at all (quantize --no-verify without --calib). */
+export function idleDimsNote(dims: Record<string, number>, why: string): string | undefined {
+  const names = Object.keys(dims);
+  if (names.length === 0) return undefined;
+  return `--dim ${names.join(', ')} changes nothing here: it sizes the inputs the model is run on, and ${why}`;
+}
+
 /** The model's graph inputs with a declared tensor shape (initializers with defaults left out). */
 function shapedInputs(model: Model): { input: Value; shape: Dim[] }[] {
   return model.graph.inputs.flatMap((input) => (!input.initializer && isTensorType(input.type) && input.type.shape ? [{ input, shape: input.type.shape }] : []));

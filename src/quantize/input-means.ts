@@ -52,8 +52,9 @@ export async function collectInputMeans(model: Model, targets: readonly MeanTarg
         for (let c = 0; c < mean.length; c++) sum[c]! += mean[c]!;
       }
     });
-    // The pass is over: a source of unknown size never said how many samples it had.
-    calibration.onProgress?.({ done: samples, total: samples });
+    // The pass is over, which a source of unknown size cannot say otherwise: `total` stays
+    // absent for it, as in the reports before.
+    calibration.onProgress?.({ done: samples, ...(calibration.source.size !== undefined ? { total: samples } : {}), final: true });
     for (const sum of sums.values()) for (let c = 0; c < sum.length; c++) sum[c]! /= Math.max(1, samples);
     return { byValue: sums, samples };
   } finally {
