@@ -1,9 +1,9 @@
 // Speed of quantized models against their float form, side by side in one run (onnxruntime-node,
 // CPU, 2 threads, interleaved runs, medians):
 //   · mailwoman (peer's dynamic-int8 transformer, turned back to fp32 by `convert --to fp32`),
-//     batch 1 × 128 tokens: fp32 vs lowbit dynamic vs the peer's own quantized file (and lowbit
-//     with --per-tensor); then the same one session at a time with onnxruntime's defaults, at one
-//     thread, and with thread spinning off, for comparison;
+//     batch 1 × 128 tokens: fp32 vs lowbit dynamic vs the peer's own quantized file; then the same
+//     one session at a time with onnxruntime's defaults, at one thread, and with thread spinning
+//     off, for comparison;
 //   · ISNet 1024×1024: fp32 (imgly medium → fp32) vs lowbit dynamic vs the peer's `small`.
 //   node bench/quantize-speed.mjs [runs]
 import { readFileSync } from 'node:fs';
@@ -29,20 +29,18 @@ function ortFeeds(feeds) {
 }
 
 /**
- * The models timed for one case: fp32, lowbit's dynamic output (per-channel weight scales, the
- * default), the peer's file and, with `perTensor`, lowbit's output with --per-tensor (one scale per
- * weight, as the peer uses: onnxruntime's kernel runs it a little faster). [name, bytes] pairs.
+ * The models timed for one case, as [name, bytes] pairs: fp32, lowbit's dynamic output (per-channel
+ * weight scales, except weights already on one int8 grid, kept per tensor: all of mailwoman's
+ * MatMul weights, the peer's int8 dequantized) and the peer's file.
  */
-async function modelsOf(floatModel, peerPath, { perTensor = false } = {}) {
+async function modelsOf(floatModel, peerPath) {
   const fp32 = encodeModel(floatModel);
   const quantizedWith = async (options) => {
     const copy = decodeModel(fp32);
     await quantize(copy, { mode: 'dynamic', ...options });
     return encodeModel(copy);
   };
-  const models = [['fp32', fp32], ['lowbit dynamic', await quantizedWith({})], ['peer (onnxruntime Python, dynamic)', readFileSync(peerPath)]];
-  if (perTensor) models.push(['lowbit dynamic --per-tensor', await quantizedWith({ perTensor: true })]);
-  return models;
+  return [['fp32', fp32], ['lowbit dynamic', await quantizedWith({})], ['peer (onnxruntime Python, dynamic)', readFileSync(peerPath)]];
 }
 
 const HEADER = ['model', 'MB', 'ms (median)', 'p10–p90', 'speed-up vs fp32 (paired)'];
@@ -103,7 +101,7 @@ console.log(`Machine: ${machine()}; int8 dot product (VNNI): ${hasInt8DotProduct
 const mailwoman = requireModel('mailwoman-en-us');
 const mailwomanFp32 = await fp32Of(mailwoman);
 const tokens = ortFeeds(generateInputs(mailwomanFp32, { dims: { batch: 1, sequence: 128 }, seed: 3 }));
-const mailwomanModels = await modelsOf(mailwomanFp32, mailwoman, { perTensor: true });
+const mailwomanModels = await modelsOf(mailwomanFp32, mailwoman);
 // mailwoman runs in tens of milliseconds, so it gets ten times the rounds
 const mailwomanTiming = { runs: runs * 10, warmup: 3 };
 const m = await compare('mailwoman transformer (batch 1, 128 tokens)', mailwomanModels, tokens, mailwomanTiming);
@@ -111,10 +109,10 @@ const m = await compare('mailwoman transformer (batch 1, 128 tokens)', mailwoman
 // session's threads around, so nothing for lowbit's spinning setting to guard against.
 await compareAlone('mailwoman transformer (batch 1, 128 tokens), one session open at a time, onnxruntime\'s default spinning (for comparison)', mailwomanModels, tokens, { blocks: Math.max(3, Math.round(runs / 3)), runs: 30 });
 // At one thread: what the int8 kernels buy without a second thread.
-await compare('mailwoman transformer (batch 1, 128 tokens), 1 thread (for comparison; the bar is at 2)', mailwomanModels.slice(0, 3), tokens, mailwomanTiming, { threads: 1 });
+await compare('mailwoman transformer (batch 1, 128 tokens), 1 thread (for comparison; the bar is at 2)', mailwomanModels, tokens, mailwomanTiming, { threads: 1 });
 // And at 2 threads with spinning off (lowbit's default before 2026-11-29): each parallel section
 // then wakes the worker thread, which costs the int8 model's many small ops more than fp32's.
-await compare('mailwoman transformer (batch 1, 128 tokens), 2 threads, spinning off (for comparison)', mailwomanModels.slice(0, 3), tokens, mailwomanTiming, { spinning: 'off' });
+await compare('mailwoman transformer (batch 1, 128 tokens), 2 threads, spinning off (for comparison)', mailwomanModels, tokens, mailwomanTiming, { spinning: 'off' });
 const isnetFp32 = await fp32Of(requireModel('imgly-isnet-medium'));
 const image = ortFeeds(generateInputs(isnetFp32, { seed: 3 }));
 const i = await compare('ISNet 1024×1024 (convolutions stay float in dynamic mode)', await modelsOf(isnetFp32, requireModel('imgly-isnet-small')), image, { runs, warmup: 1 });

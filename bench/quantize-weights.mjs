@@ -3,8 +3,10 @@
 // CPU time (what one core does when the machine is shared and the wall clock counts other work
 // too) and of wall time. The WebAssembly SIMD kernels (what the library runs) side by side with
 // the JavaScript loops it falls back to where an engine lacks SIMD. Bar (issue 3): 500 MB/s.
+// Each run is what lowbit's weight store does with a per-channel weight: first the check that
+// turns away weights already on one int8 grid (exactPerTensor), then the quantization.
 //   node bench/quantize-weights.mjs [runs]
-import { quantizeWeight } from '../dist/quant/weights.js';
+import { exactPerTensor, quantizeWeight } from '../dist/quant/weights.js';
 import { quantizeInt4Rtn } from '../dist/quant/int4-blocks.js';
 import { machine, median, table } from './lib.mjs';
 
@@ -45,8 +47,8 @@ for (const c of cases) {
   const simd = [];
   const js = [];
   for (let round = 0; round < 2; round++) {
-    simd.push(time(() => quantizeWeight(w, c.dims, { axis: c.axis })));
-    js.push(time(() => quantizeWeight(w, c.dims, { axis: c.axis, javascriptOnly: true })));
+    simd.push(time(() => exactPerTensor(w, c.dims) ?? quantizeWeight(w, c.dims, { axis: c.axis })));
+    js.push(time(() => exactPerTensor(w, c.dims, { javascriptOnly: true }) ?? quantizeWeight(w, c.dims, { axis: c.axis, javascriptOnly: true })));
   }
   const best = (list) => ({ wall: Math.min(...list.map((t) => t.wall)), cpu: Math.min(...list.map((t) => t.cpu)) });
   const a = best(simd);

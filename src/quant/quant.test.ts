@@ -12,7 +12,7 @@ import { roundHalfToEven } from './rounding.js';
 import { axisLayout, dequantizeLinear, quantizeLinear } from './linear.js';
 import { quantRange } from './qtypes.js';
 import { computeScaleZeroPoint } from './scale-zero-point.js';
-import { quantizeWeight } from './weights.js';
+import { exactPerTensor, quantizeWeight } from './weights.js';
 import { CHUNK_ELEMENTS, weightKernels } from './wasm/weight-kernels.js';
 import { spawnSync } from 'node:child_process';
 import { corpusData, skipWithReason } from '../../test/helpers/corpus.js';
@@ -23,6 +23,29 @@ describe('roundHalfToEven', () => {
     const cases: [number, number][] = [[0.5, 0], [1.5, 2], [2.5, 2], [-0.5, 0], [-1.5, -2], [-2.5, -2], [2.4999, 2], [2.5001, 3], [-3.5, -4], [1e20, 1e20], [7, 7]];
     for (const [x, want] of cases) expect(roundHalfToEven(x) === want, `${x}`).toBe(true);
     expect(Math.round(2.5)).toBe(3); // why the function exists
+  });
+});
+
+describe('exactPerTensor', () => {
+  it('gives the per-tensor quantization of a weight on one grid, symmetric or not, and turns others away', () => {
+    const codes = Array.from(randomFloats(300, 41, 127), (v) => Math.round(v) + 0); // + 0: no -0, which comes back as 0
+    codes[7] = -127;
+    const symmetric = Float32Array.from(codes, (q) => Math.fround(q * Math.fround(0.02)));
+    const q = exactPerTensor(symmetric, [20, 15])!;
+    expect(q.axis).toBeUndefined();
+    expect(Float32Array.from(q.values, (v) => Math.fround((v - q.zeroPoints[0]!) * q.scales[0]!))).toEqual(symmetric);
+    // uint8 with a zero point: the grid quantizeWeight itself makes.
+    const asym = quantizeWeight(randomFloats(300, 42, 1).map((v) => v + 0.3), [300], { dtype: DataType.UINT8, symmetric: false });
+    const onAsymGrid = Float32Array.from(asym.values, (v) => Math.fround((v - asym.zeroPoints[0]!) * asym.scales[0]!));
+    const back = exactPerTensor(onAsymGrid, [300], { dtype: DataType.UINT8, symmetric: false })!;
+    expect(Float32Array.from(back.values, (v) => Math.fround((v - back.zeroPoints[0]!) * back.scales[0]!))).toEqual(onAsymGrid);
+    // Off the grid: a random weight, and a grid weight with one value moved by one ulp past the probe.
+    expect(exactPerTensor(randomFloats(300, 43, 1), [300])).toBeUndefined();
+    const nudged = symmetric.slice();
+    nudged[299] = nudged[299]! + Math.abs(nudged[299]!) * 2 ** -23 + 1e-30;
+    expect(exactPerTensor(nudged, [300])).toBeUndefined();
+    // The JavaScript loops agree.
+    expect(exactPerTensor(symmetric, [20, 15], { javascriptOnly: true })).toEqual(q);
   });
 });
 

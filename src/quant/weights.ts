@@ -52,6 +52,50 @@ export function quantizeWeight(values: Float32Array, dims: readonly number[], op
   return { dtype, values: out, scales, zeroPoints, axis: options.axis };
 }
 
+/**
+ * The per-tensor quantization of a weight when it gives back every value exactly, else undefined.
+ * Such a weight already sits on one 8-bit grid: a model dequantized from int8, as `convert --to
+ * fp32` makes of a peer's file. Quantizing it per channel would round it again onto other grids;
+ * per tensor is exact, and onnxruntime's integer kernels run one scale a little faster. The grid's
+ * scale is the one the range gives, or a float32 neighbour of it (the range was itself rounded
+ * when the grid was dequantized). A range pass and a look at the first values turn other weights
+ * away before the full check, so the usual cost is a few percent of quantizing.
+ */
+export function exactPerTensor(values: Float32Array, dims: readonly number[], options: Omit<WeightQuantOptions, 'axis'> = {}): QuantizedWeight | undefined {
+  const dtype = options.dtype ?? DataType.INT8;
+  const symmetric = options.symmetric ?? dtype === DataType.INT8;
+  const range = quantRange(dtype, { symmetric, reduceRange: options.reduceRange ?? false });
+  const [mins, maxs] = channelRange(values, { outer: 1, channels: 1, inner: values.length }, symmetric, !options.javascriptOnly);
+  const { scale, zeroPoint } = computeScaleZeroPoint(mins[0]!, maxs[0]!, range, symmetric);
+  const codeOf = (w: number, s: number) => Math.min(range.qmax, Math.max(range.qmin, Math.round(w / s) + zeroPoint));
+  const exactOver = (s: number, end: number) => {
+    for (let i = 0; i < end; i++) {
+      const w = values[i]!;
+      if (Math.fround((codeOf(w, s) - zeroPoint) * s) !== w) return false;
+    }
+    return true;
+  };
+  const probe = Math.min(values.length, 256);
+  const s = floatNeighbours(Math.fround(scale)).find((candidate) => candidate > 0 && exactOver(candidate, probe));
+  if (s === undefined || !exactOver(s, values.length)) return undefined;
+  const out = dtype === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = codeOf(values[i]!, s);
+  const zeroPoints = dtype === DataType.INT8 ? Int8Array.of(zeroPoint) : Uint8Array.of(zeroPoint);
+  return { dtype, values: out, scales: Float32Array.of(s), zeroPoints, axis: undefined };
+}
+
+/** A float32 and its two nearest float32 neighbours on each side, nearest first. */
+function floatNeighbours(x: number): number[] {
+  const bits = new Float32Array(1);
+  const asInt = new Int32Array(bits.buffer);
+  bits[0] = x;
+  const base = asInt[0]!;
+  return [0, 1, -1, 2, -2].map((step) => {
+    asInt[0] = base + step;
+    return bits[0]!;
+  });
+}
+
 type Layout = ChannelLayout;
 
 /**

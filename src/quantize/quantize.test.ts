@@ -215,6 +215,44 @@ describe('dynamic', () => {
   });
 });
 
+describe('weights already on one int8 grid (a model dequantized from int8)', () => {
+  /** x → MatMul(onGrid) → MatMul(random): the first weight is s·q for int8 q with one scale s. */
+  function gridModel(): Model {
+    const b = new GraphBuilder(13);
+    const x = b.input('x', DataType.FLOAT, [2, 16]);
+    const codes = randomFloats(16 * 8, 31, 127).map((v) => Math.round(v) + 0); // + 0: no -0, which comes back as 0
+    codes[0] = 127; // the range a quantizer recovers the scale from
+    const onGrid = Float32Array.from(codes, (q) => Math.fround(q * Math.fround(0.0123)));
+    const h = b.op('MatMul', [x, b.initializer('grid_w', float32Tensor([16, 8], onGrid))]);
+    b.output(b.op('MatMul', [h, b.initializer('free_w', float32Tensor([8, 4], randomFloats(32, 32, 0.4)))]), DataType.FLOAT, [2, 4]);
+    return b.model;
+  }
+
+  it('are quantized per tensor, giving every value back exactly, and said so; other weights stay per channel', async () => {
+    const x = { dtype: DataType.FLOAT, dims: [2, 16], data: randomFloats(32, 33, 1) };
+    for (const mode of ['weights-int8', 'dynamic', 'int8'] as const) {
+      const model = gridModel();
+      const original = toFloat32(model.graph.initializers.get('grid_w')!.initializer!);
+      const result = await quantize(model, mode === 'int8' ? { mode, calibrate: minMaxCalibrator([{ x }]) } : { mode });
+      expect(result.notes.join('\n'), mode).toContain("1 weight(s) ('grid_w') already sat on one 8-bit grid each, as in a model dequantized from int8: they were quantized per tensor");
+      const scale = (name: string) => model.graph.initializers.get(name)!.initializer!;
+      expect(scale('grid_w_scale').dims, mode).toEqual([]);
+      expect(scale('free_w_scale').dims, mode).toEqual([4]);
+      const q = typedData(scale('grid_w_quantized')) as Int8Array;
+      const s = toFloat32(scale('grid_w_scale'))[0]!;
+      expect(Float32Array.from(q, (v) => Math.fround(v * s)), mode).toEqual(original);
+      expect(checkModel(model), mode).toEqual([]);
+      await runOnce(encodeModel(model), { x });
+    }
+  });
+
+  it('need no note with --per-tensor, where every weight is per tensor anyway', async () => {
+    const model = gridModel();
+    const result = await quantize(model, { mode: 'weights-int8', perTensor: true });
+    expect(result.notes.join('\n')).not.toContain('one 8-bit grid');
+  });
+});
+
 describe('every mode', () => {
   it('is deterministic and records provenance', async () => {
     const a = mixedModel();

@@ -24,7 +24,7 @@ import { gatherQuantizedRule } from '../rules/gather-quantized.js';
 import { VERSION } from '../version.js';
 import { PROVENANCE_KEYS } from './provenance-keys.js';
 import { checkOptions, type QuantizeMode, type QuantizeOptions } from './options.js';
-import { WeightStore } from './weight-store.js';
+import { WeightStore, oneGridNote } from './weight-store.js';
 import { convertToFloat16 } from '../passes/fp16/convert-to-float16.js';
 import { allTensors, namesNotInModel } from '../ir/walk.js';
 import { isFloatType } from '../ir/dtype.js';
@@ -154,6 +154,8 @@ async function quantizeWeights(model: Model, options: QuantizeOptions, time: Tim
     }
   }
   store.removeReplaced();
+  const onOneGrid = oneGridNote(store);
+  if (onOneGrid) notes.push(onOneGrid);
   const quantized = Object.values(outcome.rewritten).reduce((a, b) => a + b, 0);
   return {
     quantized,

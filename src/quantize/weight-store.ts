@@ -7,7 +7,7 @@ import { DenseTensor } from '../ir/tensor/dense.js';
 import type { Tensor } from '../ir/tensor/tensor.js';
 import { toFloat32 } from '../ir/tensor/values.js';
 import type { Value } from '../ir/value.js';
-import { quantizeWeight, type QuantizedWeight } from '../quant/weights.js';
+import { exactPerTensor, quantizeWeight, type QuantizedWeight } from '../quant/weights.js';
 
 export interface WeightSettings {
   /** int8 symmetric (default) or uint8 asymmetric. */
@@ -43,6 +43,8 @@ export class WeightStore {
   private nextId = 0;
   /** Float weights whose readers were all rewritten: removed at the end. */
   readonly replaced = new Set<Value>();
+  /** Weights asked for per channel that sat on one grid already, so were quantized per tensor (exactly). */
+  readonly onOneGrid: string[] = [];
   bytesBefore = 0;
   bytesAfter = 0;
 
@@ -62,15 +64,17 @@ export class WeightStore {
     if (cached) return cached;
     const data = values?.data ?? toFloat32(tensor);
     const dims = values?.dims ?? [...tensor.dims];
-    const useAxis = this.settings.perTensor || dims.length === 0 ? undefined : axis;
+    let useAxis = this.settings.perTensor || dims.length === 0 ? undefined : axis;
     const rounded = transform === '' ? this.rounded.get(weight) : undefined;
     if (rounded && rounded.axis !== useAxis) throw new Error(`internal: '${weight.name}' was rounded along axis ${rounded.axis}, quantized along ${useAxis}`);
-    const q = rounded ?? quantizeWeight(data, dims, {
-      dtype: this.settings.dtype,
-      symmetric: this.settings.symmetric,
-      reduceRange: this.settings.reduceRange,
-      ...(useAxis !== undefined ? { axis: useAxis } : {}),
-    });
+    const grid = { dtype: this.settings.dtype, symmetric: this.settings.symmetric, reduceRange: this.settings.reduceRange };
+    // Per-row tables keep their per-row form: the Gather rule reads one scale per row.
+    const exact = !rounded && useAxis !== undefined && transform !== 'rows' ? exactPerTensor(data, dims, grid) : undefined;
+    if (exact) {
+      useAxis = undefined;
+      this.onOneGrid.push(weight.name);
+    }
+    const q = rounded ?? exact ?? quantizeWeight(data, dims, { ...grid, ...(useAxis !== undefined ? { axis: useAxis } : {}) });
     const graph = weight.graph!;
     const base = weight.name;
     const scaleDims = useAxis === undefined ? [] : [q.scales.length];
@@ -152,3 +156,10 @@ export class WeightStore {
   }
 }
 
+/** Says which weights were quantized per tensor because they sat on one 8-bit grid already; undefined when none did. */
+export function oneGridNote(store: WeightStore): string | undefined {
+  const names = store.onOneGrid;
+  if (names.length === 0) return undefined;
+  const listed = names.length <= 3 ? names.map((n) => `'${n}'`).join(', ') : `${names.slice(0, 3).map((n) => `'${n}'`).join(', ')} and ${names.length - 3} more`;
+  return `${names.length} weight(s) (${listed}) already sat on one 8-bit grid each, as in a model dequantized from int8: they were quantized per tensor, which gives them back exactly (per channel would round them again)`;
+}

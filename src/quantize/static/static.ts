@@ -15,7 +15,7 @@ import { convertOpset } from '../../passes/convert-opset/convert-opset.js';
 import { inferTypes } from '../../passes/infer-types/infer-types.js';
 import type { CalibrationOutcome, QuantizeOptions } from '../options.js';
 import type { ModeOutcome, Timer } from '../quantize.js';
-import { WeightStore } from '../weight-store.js';
+import { WeightStore, oneGridNote } from '../weight-store.js';
 import { applyQdq } from './apply.js';
 import { planQdq } from './plan.js';
 import { ABSORBABLE } from './op-table.js';
@@ -94,6 +94,8 @@ export async function quantizeStatic(model: Model, options: QuantizeOptions, tim
     notes.push(biasCorrectionNote(outcome, 'int8'));
   }
   store.removeReplaced();
+  const onOneGrid = oneGridNote(store);
+  if (onOneGrid) notes.push(onOneGrid);
   return {
     quantized: applied.quantizedNodes,
     skipped: [...plan.skipped, ...applied.skipped],
