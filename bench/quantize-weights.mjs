@@ -47,8 +47,8 @@ for (const c of cases) {
   const simd = [];
   const js = [];
   for (let round = 0; round < 2; round++) {
-    simd.push(time(() => exactPerTensor(w, c.dims) ?? quantizeWeight(w, c.dims, { axis: c.axis })));
-    js.push(time(() => exactPerTensor(w, c.dims, { javascriptOnly: true }) ?? quantizeWeight(w, c.dims, { axis: c.axis, javascriptOnly: true })));
+    simd.push(time(() => exactPerTensor(w) ?? quantizeWeight(w, c.dims, { axis: c.axis })));
+    js.push(time(() => exactPerTensor(w, { javascriptOnly: true }) ?? quantizeWeight(w, c.dims, { axis: c.axis, javascriptOnly: true })));
   }
   const best = (list) => ({ wall: Math.min(...list.map((t) => t.wall)), cpu: Math.min(...list.map((t) => t.cpu)) });
   const a = best(simd);

@@ -188,6 +188,9 @@ describe('lowbit bench', () => {
     const bad = lowbit(['bench', classifier, '--runs', '2', '--spin', 'sometimes']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--spin 'sometimes' is not a spinning policy: use during-runs, always, off");
+    const swallowed = lowbit(['bench', '--spin', classifier, classifier, '--runs', '1']);
+    expect(swallowed.code).toBe(2);
+    expect(swallowed.stderr).toContain(`a bare --spin took the model path '${classifier}' as its value: write --spin=always, or put --spin after the models`);
   });
 });
 

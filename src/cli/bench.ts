@@ -89,7 +89,9 @@ function parseSpinning(spin: string | boolean | undefined): Spinning {
   if (spin === undefined) return 'during-runs';
   if (spin === true) return 'always';
   const known = SPINNING.find((s) => s === spin);
-  if (!known) throw new UsageError(`--spin '${String(spin)}' is not a spinning policy: use ${SPINNING.join(', ')}`, { code: 'bad-option' });
+  // A bare --spin before a model path takes the path as its value.
+  const hint = /\.onnx$/i.test(String(spin)) ? ` (a bare --spin took the model path '${spin}' as its value: write --spin=always, or put --spin after the models)` : '';
+  if (!known) throw new UsageError(`--spin '${String(spin)}' is not a spinning policy: use ${SPINNING.join(', ')}${hint}`, { code: 'bad-option' });
   return known;
 }
 

@@ -26,14 +26,15 @@ export function integerArraysNote(spec: string, model: Model): string | undefine
   } catch {
     return undefined;
   }
-  const floatInputs = new Map(feedInputs(model).filter((v) => isTensorType(v.type) && v.type.elemType === DataType.FLOAT).map((v) => [v.name, v]));
+  const inputs = feedInputs(model);
+  const floatInputs = new Set(inputs.filter((v) => isTensorType(v.type) && v.type.elemType === DataType.FLOAT).map((v) => v.name));
   const npy = files.find((f) => extname(f) === '.npy');
   const npz = files.find((f) => extname(f) === '.npz');
   let found: { file: string; input: string; dtype: DataType } | undefined;
   try {
-    if (npy && floatInputs.size === 1 && feedInputs(model).length === 1) {
+    if (npy && floatInputs.size === 1 && inputs.length === 1) {
       const dtype = readNpyHeader(npyFileStart(join(spec, npy)), npy).dtype;
-      if (INTEGER_TYPES.has(dtype)) found = { file: npy, input: [...floatInputs.keys()][0]!, dtype };
+      if (INTEGER_TYPES.has(dtype)) found = { file: npy, input: [...floatInputs][0]!, dtype };
     } else if (npz && !npy) {
       const arrays = parseNpz(readFileSync(join(spec, npz)), npz);
       for (const [name, array] of Object.entries(arrays)) {

@@ -61,25 +61,26 @@ export function quantizeWeight(values: Float32Array, dims: readonly number[], op
  * when the grid was dequantized). A range pass and a look at the first values turn other weights
  * away before the full check, so the usual cost is a few percent of quantizing.
  */
-export function exactPerTensor(values: Float32Array, dims: readonly number[], options: Omit<WeightQuantOptions, 'axis'> = {}): QuantizedWeight | undefined {
+export function exactPerTensor(values: Float32Array, options: Omit<WeightQuantOptions, 'axis'> = {}): QuantizedWeight | undefined {
   const dtype = options.dtype ?? DataType.INT8;
   const symmetric = options.symmetric ?? dtype === DataType.INT8;
   const range = quantRange(dtype, { symmetric, reduceRange: options.reduceRange ?? false });
   const [mins, maxs] = channelRange(values, { outer: 1, channels: 1, inner: values.length }, symmetric, !options.javascriptOnly);
   const { scale, zeroPoint } = computeScaleZeroPoint(mins[0]!, maxs[0]!, range, symmetric);
-  const codeOf = (w: number, s: number) => Math.min(range.qmax, Math.max(range.qmin, Math.round(w / s) + zeroPoint));
+  const out = dtype === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
+  // Writes the codes of values[0, end) into `out`; false at the first value they do not give back.
   const exactOver = (s: number, end: number) => {
     for (let i = 0; i < end; i++) {
       const w = values[i]!;
-      if (Math.fround((codeOf(w, s) - zeroPoint) * s) !== w) return false;
+      const q = Math.min(range.qmax, Math.max(range.qmin, Math.round(w / s) + zeroPoint));
+      if (Math.fround((q - zeroPoint) * s) !== w) return false;
+      out[i] = q;
     }
     return true;
   };
   const probe = Math.min(values.length, 256);
   const s = floatNeighbours(Math.fround(scale)).find((candidate) => candidate > 0 && exactOver(candidate, probe));
   if (s === undefined || !exactOver(s, values.length)) return undefined;
-  const out = dtype === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = codeOf(values[i]!, s);
   const zeroPoints = dtype === DataType.INT8 ? Int8Array.of(zeroPoint) : Uint8Array.of(zeroPoint);
   return { dtype, values: out, scales: Float32Array.of(s), zeroPoints, axis: undefined };
 }

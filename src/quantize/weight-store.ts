@@ -69,7 +69,7 @@ export class WeightStore {
     if (rounded && rounded.axis !== useAxis) throw new Error(`internal: '${weight.name}' was rounded along axis ${rounded.axis}, quantized along ${useAxis}`);
     const grid = { dtype: this.settings.dtype, symmetric: this.settings.symmetric, reduceRange: this.settings.reduceRange };
     // Per-row tables keep their per-row form: the Gather rule reads one scale per row.
-    const exact = !rounded && useAxis !== undefined && transform !== 'rows' ? exactPerTensor(data, dims, grid) : undefined;
+    const exact = !rounded && useAxis !== undefined && transform !== 'rows' ? exactPerTensor(data, grid) : undefined;
     if (exact) {
       useAxis = undefined;
       this.onOneGrid.push(weight.name);
