@@ -1,9 +1,9 @@
 // Shared by the int4 benchmarks: tinylm's bits per byte on its held-out windows, calibration samples.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNpy } from '../dist/index.js';
 import { createNodeRunner } from '../dist/index-node.js';
-import { REPO } from './lib.mjs';
+import { CORPUS, REPO } from './lib.mjs';
 
 export const TINYLM = process.env.LOWBIT_TINYLM_DIR ?? join(REPO, '../shared/models/tinylm');
 
@@ -19,6 +19,32 @@ export function requireTinylm() {
 export function loadWindows(file) {
   const t = parseNpy(readFileSync(file), file);
   return { rows: t.dims[0], cols: t.dims[1], data: t.data };
+}
+
+/**
+ * Every window of tinylm's held-out text, not only heldout.npy's 256. tinylm was trained on the first
+ * 90% of Debian's fortunes files (fortunes and fortunes-min) concatenated in name order; the last
+ * 10% is held out, and heldout.npy holds its first 256 windows of 129 bytes, one every 128 bytes.
+ * The corpus fetch brings the two packages' text (.corpus/data/fortunes/{main,min}); this rebuilds
+ * the split and the windows, and checks that the first 256 are heldout.npy's, byte for byte, so the
+ * text is the one tinylm held out. { windows } as loadWindows gives, or { skip: reason }.
+ */
+export function allHeldoutWindows(heldout) {
+  const dirs = ['main', 'min'].map((d) => join(CORPUS, 'data', 'fortunes', d));
+  const absent = dirs.find((d) => !existsSync(d));
+  if (absent) return { skip: `${absent} is absent (Debian fortunes, fortunes-min); run \`npm run corpus\`` };
+  const files = dirs.flatMap((d) => readdirSync(d).map((name) => ({ name, path: join(d, name) }))).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const text = Buffer.concat(files.map((f) => readFileSync(f.path)));
+  const start = Math.floor(0.9 * text.length);
+  const cols = heldout.cols;
+  const stride = cols - 1;
+  const rows = Math.floor((text.length - start - 1) / stride);
+  const data = new BigInt64Array(rows * cols);
+  for (let w = 0; w < rows; w++) for (let t = 0; t < cols; t++) data[w * cols + t] = BigInt(text[start + w * stride + t]);
+  for (let i = 0; i < heldout.rows * cols; i++) {
+    if (data[i] !== heldout.data[i]) return { skip: `the fortunes text does not reproduce heldout.npy (first difference at window ${Math.floor(i / cols)}, byte ${i % cols})` };
+  }
+  return { windows: { rows, cols, data } };
 }
 
 /**

@@ -4,6 +4,7 @@
 // gptq from calibration windows.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseNpy, encodeNpy } from '../src/data/npy.js';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -15,7 +16,7 @@ import { UsageError } from '../src/errors.js';
 import type { QuantizeOptions } from '../src/quantize/options.js';
 import { int4Settings } from '../src/quantize/int4/settings.js';
 import { lowbit } from './helpers/cli.js';
-import { absentReason, skipWithReason } from './helpers/corpus.js';
+import { absentReason, corpusData, skipWithReason } from './helpers/corpus.js';
 import { randomFloats } from './helpers/ort.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -144,6 +145,23 @@ describe('int4 on tinylm', () => {
       return Number(/Σ\(w−ŵ\)²\/Σw² = ([0-9.]+e[+-]?[0-9]+)/.exec(note)![1]);
     };
     expect(error('hqq')).toBeLessThan(0.97 * error('rtn'));
+  });
+
+  it('the held-out text rebuilt from Debian\'s fortunes (bench/int4-tinylm.mjs scores all of it): heldout.npy is its first 256 windows', async (ctx) => {
+    const absent = absentReason(join(TINYLM, 'heldout.npy'), 'tinylm');
+    if (absent) return skipWithReason(ctx, `tinylm is absent (${TINYLM}; ../shared/models/tinylm or $LOWBIT_TINYLM_DIR)`);
+    if (!corpusData('fortunes/main') || !corpusData('fortunes/min')) return skipWithReason(ctx, 'the fortunes text is absent (Debian fortunes, fortunes-min); run `npm run corpus`');
+    // The benchmark's own code (plain JavaScript over dist/, which `npm test` builds first).
+    const lib = await import(pathToFileURL(join(process.cwd(), 'bench/int4-lib.mjs')).href);
+    const heldout = lib.loadWindows(join(TINYLM, 'heldout.npy'));
+    const all = lib.allHeldoutWindows(heldout);
+    expect(all.skip).toBeUndefined();
+    expect(all.windows.rows).toBe(2013);
+    const npy = parseNpy(readFileSync(join(TINYLM, 'heldout.npy')), 'heldout.npy');
+    expect(npy.dims).toEqual([256, 129]);
+    expect(all.windows.data.slice(0, 256 * 129)).toEqual(npy.data);
+    // Windows overlap by one byte: each starts where the previous one's last prediction target is.
+    expect(all.windows.data[129]).toBe(all.windows.data[128]);
   });
 
   it('gptq from calibration windows: every MatMul weight, reported, verified', { timeout: 120_000 }, (ctx) => {
