@@ -10,7 +10,8 @@ import { integerArraysNote } from '../node/data-notes.js';
 import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
-import { RANDOM_DATA_NOTE, verifyRunners, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
+import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type OutputFidelity, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
+import { attachPeakMaps, exposeMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -218,9 +219,9 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   let timings: QuantizeReportRequest['latency'];
   if (cli.verify) {
     const { dataSpec, source } = verification!;
-    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels);
+    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels, peakMaskMaps(float));
     const lowFidelity = fidelityWarning(verify.outputs, { ...options, ...(targetCosine !== undefined ? { targetCosine } : {}), floatWhereFaster: whereFaster, calib: cli.calib !== undefined });
-    if (lowFidelity) verify.fidelityWarning = lowFidelity;
+    if (lowFidelity) verify.fidelityWarning = lowFidelity + movedPeaksText(verify.outputs);
     if (!dataSpec || dataSpec === 'random') verify.note = RANDOM_DATA_NOTE;
     else if (!cli.data) verify.note = 'verified on the calibration data (no --data given): held-out data would say more';
     if (options.mode === 'fp16') await refuseOverflow(loaded.model, source, written);
@@ -407,17 +408,21 @@ function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
 }
 
 /** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
-async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels?: VerifyLabels): Promise<VerifyResult> {
-  const reference = await createNodeRunner(floatPath);
+async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>): Promise<VerifyResult> {
+  // Peak masks are verified with the maps they come from as extra outputs of both models.
+  const [floatSource, quantizedSource] = peakMaps.size ? withMaps([floatPath, written.path], peakMaps) : [floatPath, written.path];
+  const maps = typeof floatSource === 'string' ? new Map<string, string>() : peakMaps;
+  const reference = await createNodeRunner(floatSource);
   let candidate: Runner;
   try {
-    candidate = await createNodeRunner(written.path);
+    candidate = await createNodeRunner(quantizedSource);
   } catch (error) {
     await reference.dispose();
     refuseOutput(written, error as Error);
   }
   try {
-    return await verifyRunners(reference, candidate, source, progress, labels);
+    const result = await verifyRunners(reference, candidate, source, progress, labels);
+    return maps.size ? attachPeakMaps(result, maps) : result;
   } catch (error) {
     // The command fails (labels that do not match the data, say): leave no output behind.
     removeOutputs(written);
@@ -425,6 +430,32 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
   } finally {
     await Promise.all([reference.dispose(), candidate.dispose()]);
   }
+}
+
+/**
+ * The two models' bytes with the peak masks' maps as extra outputs; the files themselves when a
+ * map cannot be carried out (the quantized model lacks its name, say): the masks are then
+ * verified as they are, without their maps' figures.
+ */
+function withMaps(files: [string, string], maps: ReadonlyMap<string, string>): [string | Uint8Array, string | Uint8Array] {
+  try {
+    return files.map((file) => {
+      const model = readModelFile(file).model;
+      exposeMaps(model, maps);
+      return encodeModel(model);
+    }) as [Uint8Array, Uint8Array];
+  } catch (error) {
+    if (error instanceof LowbitError) return files;
+    throw error;
+  }
+}
+
+/** After the low-cosine warning: the peak masks whose maps stayed close, so that the low figure is read right. */
+function movedPeaksText(outputs: readonly OutputFidelity[]): string {
+  const moved = outputs.filter((o) => o.peakMap && o.cosine < LOW_COSINE && o.peakMap.cosine >= LOW_COSINE);
+  if (moved.length === 0) return '';
+  const list = moved.map((o) => `'${o.name}' (its map ${o.peakMap!.cosine.toFixed(4)})`).join(', ');
+  return `. ${list} ${moved.length === 1 ? 'is a peak mask' : 'are peak masks'} whose map stayed close: the peaks moved by a little, and a comparison of detections with a pixel's tolerance says more than this cosine`;
 }
 
 /** The --calib samples (at most --samples of them; that many generated ones for 'random', else 8). */
@@ -660,7 +691,7 @@ function renderReport(report: Report, result: QuantizeResult): string {
   }
   if (report.verify) {
     lines.push(`verification on ${report.verify.samples} sample(s) from ${report.verify.source}:`);
-    for (const o of report.verify.outputs) lines.push(`  ${o.name}: ${fidelityFigures(o)}`);
+    for (const o of report.verify.outputs) lines.push(`  ${o.name}: ${fidelityFigures(o)}${peakMapText(o)}`);
     for (const warning of [floatNonFiniteText(report.verify.outputs), quantizedNonFiniteText(report.verify.outputs)]) if (warning) lines.push(`  warning: ${warning}`);
     const accuracy = report.verify.accuracy;
     if (accuracy) {

@@ -14,6 +14,15 @@ export const RANDOM_DATA_NOTE = 'inputs were generated at random: these figures 
 
 export interface OutputFidelity extends FidelityMetrics {
   name: string;
+  /** For a peak mask (eval/peak-masks.ts): the same figures for the map whose local maxima it keeps. */
+  peakMap?: PeakMapFidelity;
+}
+
+export interface PeakMapFidelity {
+  /** The map's value name in the float model. */
+  name: string;
+  cosine: number;
+  sqnrDb: number;
 }
 
 export interface VerifyResult {

@@ -1,0 +1,68 @@
+import type { Model } from '../ir/model.js';
+import { exposeValues } from '../passes/expose-values.js';
+import type { Value } from '../ir/value.js';
+import { COMPARISONS, comparedValues } from '../quantize/static/plan.js';
+import type { OutputFidelity, PeakMapFidelity, VerifyResult } from './verify.js';
+
+/**
+ * Outputs that are peak masks: a map's local maxima kept and the rest zeroed, as mlsd's
+ * scores = heat · (heat == MaxPool(heat)). Such an output's cosine against float asks whether every
+ * peak stayed on the same pixel, which noise far below int8's already upsets (mlsd's scores lose
+ * 0.015 in fp16 alone). The map the peaks are taken from says whether the quantized model still
+ * sees the same thing; verification reports it beside the mask.
+ *
+ * A main-graph output counts as a mask when the node that makes it reads both the result of a
+ * comparison (through Casts) and a value compared with values derived from itself (an operand's
+ * source in comparedValues) that is not an output itself. Returns mask output name → map name.
+ */
+export function peakMaskMaps(model: Model): Map<string, string> {
+  const graph = model.graph;
+  const compared = comparedValues(graph);
+  const maps = new Map<string, string>();
+  for (const output of graph.outputs) {
+    const producer = output.producer();
+    if (!producer || !producer.inputs.some((v) => v && isComparisonResult(v))) continue;
+    // comparedValues holds only values not known to be other than float32.
+    const map = producer.inputs.find((v) => v && compared.has(v) && !graph.outputs.includes(v));
+    if (map) maps.set(output.name, map.name);
+  }
+  return maps;
+}
+
+/** A comparison's boolean output, or that cast to numbers. */
+function isComparisonResult(value: Value): boolean {
+  const producer = value.producer();
+  if (!producer || producer.domain !== '') return false;
+  if (COMPARISONS.has(producer.opType)) return true;
+  return producer.opType === 'Cast' && producer.inputs[0] != null && isComparisonResult(producer.inputs[0]);
+}
+
+/** Add the maps of `maps` to `model`'s outputs (mutates it: use a copy) so that a runner returns them. */
+export function exposeMaps(model: Model, maps: ReadonlyMap<string, string>): void {
+  exposeValues(model, [...new Set(maps.values())]);
+}
+
+/**
+ * Verification ran with the maps as extra outputs: move each map's figures onto its mask as
+ * `peakMap`, and drop the maps from the outputs (they are not the model's).
+ */
+export function attachPeakMaps(result: VerifyResult, maps: ReadonlyMap<string, string>): VerifyResult {
+  const byName = new Map(result.outputs.map((o) => [o.name, o]));
+  const mapNames = new Set(maps.values());
+  const outputs: OutputFidelity[] = [];
+  for (const o of result.outputs) {
+    if (mapNames.has(o.name) && !maps.has(o.name)) continue;
+    const map = maps.get(o.name);
+    const figures = map !== undefined ? byName.get(map) : undefined;
+    const peakMap: PeakMapFidelity | undefined = figures && { name: figures.name, cosine: figures.cosine, sqnrDb: figures.sqnrDb };
+    outputs.push(peakMap ? { ...o, peakMap } : o);
+  }
+  return { ...result, outputs };
+}
+
+/** The text after a mask's figures: what its map's cosine says. */
+export function peakMapText(o: OutputFidelity): string {
+  const map = o.peakMap;
+  if (!map) return '';
+  return ` (the local maxima of '${map.name}', whose cosine is ${map.cosine.toFixed(5)}${map.cosine >= 0.98 && o.cosine < map.cosine ? ': the map is close, its peaks moved' : ''})`;
+}

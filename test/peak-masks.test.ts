@@ -1,0 +1,68 @@
+// Peak masks (an output that keeps a map's local maxima, as mlsd's scores): found in the graph, and
+// `lowbit quantize` verifies them beside the map they come from, in text and JSON.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { attr } from '../src/ir/attribute.js';
+import { GraphBuilder } from '../src/ir/builder.js';
+import { DataType } from '../src/ir/dtype.js';
+import { float32Tensor } from '../src/ir/tensor/values.js';
+import { encodeModel } from '../src/serde/encode.js';
+import { attachPeakMaps, peakMaskMaps } from '../src/eval/peak-masks.js';
+import type { VerifyResult } from '../src/eval/verify.js';
+import { lowbit } from './helpers/cli.js';
+import { randomFloats } from './helpers/ort.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const work = tempDir('peak-masks');
+
+/** x → Conv 3×3 → Sigmoid = heat; peaks = heat · (heat == MaxPool₃ₓ₃(heat)); and the Conv's raw output `raw`. */
+function detector(withMask = true) {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', DataType.FLOAT, [1, 4, 24, 24]);
+  const conv = b.op('Conv', [x, b.initializer('w', float32Tensor([2, 4, 3, 3], randomFloats(2 * 4 * 9, 7, 0.4))), b.initializer('bias', float32Tensor([2], [0.1, -0.2]))], { name: 'conv', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+  const heat = b.op('Sigmoid', [conv], { name: 'heat' });
+  if (withMask) {
+    const pooled = b.op('MaxPool', [heat], { name: 'nms', attributes: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) } });
+    const keep = b.op('Cast', [b.op('Equal', [heat, pooled], { name: 'is_peak' })], { name: 'keep', attributes: { to: attr.int(DataType.FLOAT) } });
+    b.output(b.op('Mul', [heat, keep], { name: 'peaks' }), DataType.FLOAT, [1, 2, 24, 24]);
+  }
+  b.output(b.op('Relu', [conv], { name: 'raw' }), DataType.FLOAT, [1, 2, 24, 24]);
+  return { model: b.model, heat: heat.name };
+}
+
+describe('peak masks', () => {
+  it('an output made from a value compared with its own MaxPool is a mask of that value; other outputs are not', () => {
+    const { model, heat } = detector();
+    const peaks = model.graph.outputs[0]!.name;
+    expect([...peakMaskMaps(model)]).toEqual([[peaks, heat]]);
+    expect(peakMaskMaps(detector(false).model).size).toBe(0);
+  });
+
+  it('verification figures: the map moves onto its mask as peakMap and leaves the outputs', () => {
+    const figures = (name: string, cosine: number) => ({ name, cosine, sqnrDb: 20, maxAbsError: 0.1, meanAbsError: 0.01, nonFinite: 0, referenceNonFinite: 0 });
+    const result: VerifyResult = { samples: 2, source: 'test', outputs: [figures('peaks', 0.6), figures('raw', 0.99), figures('heat_map', 0.995)] };
+    const attached = attachPeakMaps(result, new Map([['peaks', 'heat_map']]));
+    expect(attached.outputs.map((o) => o.name)).toEqual(['peaks', 'raw']);
+    expect(attached.outputs[0]!.peakMap).toEqual({ name: 'heat_map', cosine: 0.995, sqnrDb: 20 });
+    expect(attached.outputs[1]!.peakMap).toBeUndefined();
+  });
+
+  it('lowbit quantize reports the map beside the mask, in text and in --json', () => {
+    const { model, heat } = detector();
+    const path = join(work, 'detector.onnx');
+    writeFileSync(path, encodeModel(model));
+    const text = lowbit(['quantize', path, '-o', join(work, 'detector.int8.onnx'), '--mode', 'int8', '--calib', 'random', '--no-timing']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`peaks_out: cosine [0-9.]+ .*\\(the local maxima of '${heat}', whose cosine is [0-9.]+`));
+    const json = lowbit(['quantize', path, '-o', join(work, 'detector.int8.onnx'), '--mode', 'int8', '--calib', 'random', '--no-timing', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const outputs = JSON.parse(json.stdout).verify.outputs as { name: string; cosine: number; peakMap?: { name: string; cosine: number } }[];
+    expect(outputs.map((o) => o.name)).toEqual(model.graph.outputs.map((o) => o.name));
+    const mask = outputs.find((o) => o.peakMap)!;
+    expect(mask.peakMap!.name).toBe(heat);
+    // The map is a Sigmoid of an int8 Conv: close to float, whatever its peaks do.
+    expect(mask.peakMap!.cosine).toBeGreaterThan(0.98);
+    expect(outputs.filter((o) => o.peakMap)).toHaveLength(1);
+  });
+});
