@@ -1,5 +1,5 @@
 // Peak masks (an output that keeps a map's local maxima, as mlsd's scores): found in the graph, and
-// `lowbit quantize` verifies them beside the map they come from, in text and JSON.
+// `lowbit quantize` (verification) and `lowbit eval` compare them beside the map they come from.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,13 +42,13 @@ describe('peak masks', () => {
   it('verification figures: the map moves onto its mask as peakMap and leaves the outputs', () => {
     const figures = (name: string, cosine: number) => ({ name, cosine, sqnrDb: 20, maxAbsError: 0.1, meanAbsError: 0.01, nonFinite: 0, referenceNonFinite: 0 });
     const result: VerifyResult = { samples: 2, source: 'test', outputs: [figures('peaks', 0.6), figures('raw', 0.99), figures('heat_map', 0.995)] };
-    const attached = attachPeakMaps(result, new Map([['peaks', 'heat_map']]));
-    expect(attached.outputs.map((o) => o.name)).toEqual(['peaks', 'raw']);
-    expect(attached.outputs[0]!.peakMap).toEqual({ name: 'heat_map', cosine: 0.995, sqnrDb: 20 });
-    expect(attached.outputs[1]!.peakMap).toBeUndefined();
+    const attached = attachPeakMaps(result.outputs, new Map([['peaks', 'heat_map']]));
+    expect(attached.map((o) => o.name)).toEqual(['peaks', 'raw']);
+    expect(attached[0]!.peakMap).toEqual({ name: 'heat_map', cosine: 0.995, sqnrDb: 20 });
+    expect(attached[1]!.peakMap).toBeUndefined();
   });
 
-  it('lowbit quantize reports the map beside the mask, in text and in --json', () => {
+  it('lowbit quantize and lowbit eval report the map beside the mask, in text and in --json', () => {
     const { model, heat } = detector();
     const path = join(work, 'detector.onnx');
     writeFileSync(path, encodeModel(model));
@@ -64,5 +64,16 @@ describe('peak masks', () => {
     // The map is a Sigmoid of an int8 Conv: close to float, whatever its peaks do.
     expect(mask.peakMap!.cosine).toBeGreaterThan(0.98);
     expect(outputs.filter((o) => o.peakMap)).toHaveLength(1);
+
+    // lowbit eval against the float model: the same figures, in text and --json.
+    const evalArgs = ['eval', join(work, 'detector.int8.onnx'), '--reference', path, '--data', 'random', '--samples', '4'];
+    const evalText = lowbit(evalArgs);
+    expect(evalText.code, evalText.stderr).toBe(0);
+    expect(evalText.stdout).toMatch(new RegExp(`vs reference, peaks_out: cosine [0-9.]+ .*\\(the local maxima of '${heat}', whose cosine is [0-9.]+`));
+    const evalJson = lowbit([...evalArgs, '--json']);
+    expect(evalJson.code, evalJson.stderr).toBe(0);
+    const fidelity = JSON.parse(evalJson.stdout).models[0].fidelity as typeof outputs;
+    expect(fidelity.map((o) => o.name)).toEqual(model.graph.outputs.map((o) => o.name));
+    expect(fidelity.find((o) => o.name === 'peaks_out')!.peakMap!.name).toBe(heat);
   });
 });

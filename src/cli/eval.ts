@@ -5,6 +5,7 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import type { Runner } from '../runner/runner.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
+import { attachPeakMaps, bytesWithMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
 import { locateFrom } from '../node/locate-from.js';
@@ -78,9 +79,13 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   for (const note of notes) say(`note: ${note}`);
   const source = openSource(cli.data, shaping, { dims, preprocess, ...(samples !== undefined ? { limit: samples } : {}) });
   const runnerOptions = threads ? { threads } : {};
+  // Peak masks are compared with the maps they come from as extra outputs of every model.
+  const peakMaps = cli.reference ? peakMaskMaps(shaping) : new Map<string, string>();
+  const compared = [...(cli.reference ? [cli.reference] : []), ...models];
+  const withMaps = peakMaps.size ? bytesWithMaps(compared.map((path) => readModelFile(path).model), peakMaps) : undefined;
   const opened: Runner[] = [];
   const open = async (path: string): Promise<EvalTarget> => {
-    const runner = await createNodeRunner(path, runnerOptions);
+    const runner = await createNodeRunner(withMaps?.[compared.indexOf(path)] ?? path, runnerOptions);
     opened.push(runner);
     return { name: path, runner };
   };
@@ -97,6 +102,7 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
       onProgress: (done, total) => evaluating.update(done, total),
     });
     evaluating.finish();
+    if (withMaps) for (const m of evaluation.models) if (m.fidelity) m.fidelity = attachPeakMaps(m.fidelity, peakMaps);
   } finally {
     await Promise.all(opened.map((r) => r.dispose()));
   }
@@ -163,7 +169,7 @@ function renderText(evaluation: EvaluationResult, perLayer: PerLayerEntry[]): st
   if (evaluation.reference) lines.push(`reference ${evaluation.reference.name}${accuracyText(evaluation.reference.accuracy)}`);
   for (const m of evaluation.models) {
     lines.push(`${m.name}${accuracyText(m.accuracy)}`);
-    for (const o of m.fidelity ?? []) lines.push(`  vs reference, ${o.name}: ${fidelityFigures(o)}`);
+    for (const o of m.fidelity ?? []) lines.push(`  vs reference, ${o.name}: ${fidelityFigures(o)}${peakMapText(o)}`);
   }
   for (const warning of evalWarnings(evaluation)) lines.push(`warning: ${warning}`);
   for (const p of perLayer) lines.push('', ...perLayerText(p));

@@ -11,7 +11,7 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type OutputFidelity, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, exposeMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, bytesWithMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -410,43 +410,25 @@ function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
 /** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
 async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>): Promise<VerifyResult> {
   // Peak masks are verified with the maps they come from as extra outputs of both models.
-  const [floatSource, quantizedSource] = peakMaps.size ? withMaps([floatPath, written.path], peakMaps) : [floatPath, written.path];
-  const maps = typeof floatSource === 'string' ? new Map<string, string>() : peakMaps;
-  const reference = await createNodeRunner(floatSource);
+  const withMaps = peakMaps.size ? bytesWithMaps([floatPath, written.path].map((file) => readModelFile(file).model), peakMaps) : undefined;
+  const [floatSource, quantizedSource] = withMaps ?? [floatPath, written.path];
+  const reference = await createNodeRunner(floatSource!);
   let candidate: Runner;
   try {
-    candidate = await createNodeRunner(quantizedSource);
+    candidate = await createNodeRunner(quantizedSource!);
   } catch (error) {
     await reference.dispose();
     refuseOutput(written, error as Error);
   }
   try {
     const result = await verifyRunners(reference, candidate, source, progress, labels);
-    return maps.size ? attachPeakMaps(result, maps) : result;
+    return withMaps ? { ...result, outputs: attachPeakMaps(result.outputs, peakMaps) } : result;
   } catch (error) {
     // The command fails (labels that do not match the data, say): leave no output behind.
     removeOutputs(written);
     throw error;
   } finally {
     await Promise.all([reference.dispose(), candidate.dispose()]);
-  }
-}
-
-/**
- * The two models' bytes with the peak masks' maps as extra outputs; the files themselves when a
- * map cannot be carried out (the quantized model lacks its name, say): the masks are then
- * verified as they are, without their maps' figures.
- */
-function withMaps(files: [string, string], maps: ReadonlyMap<string, string>): [string | Uint8Array, string | Uint8Array] {
-  try {
-    return files.map((file) => {
-      const model = readModelFile(file).model;
-      exposeMaps(model, maps);
-      return encodeModel(model);
-    }) as [Uint8Array, Uint8Array];
-  } catch (error) {
-    if (error instanceof LowbitError) return files;
-    throw error;
   }
 }
 

@@ -1,8 +1,10 @@
+import { LowbitError } from '../errors.js';
 import type { Model } from '../ir/model.js';
+import { encodeModel } from '../serde/encode.js';
 import { exposeValues } from '../passes/expose-values.js';
 import type { Value } from '../ir/value.js';
 import { COMPARISONS, comparedValues } from '../quantize/static/plan.js';
-import type { OutputFidelity, PeakMapFidelity, VerifyResult } from './verify.js';
+import type { OutputFidelity, PeakMapFidelity } from './verify.js';
 
 /**
  * Outputs that are peak masks: a map's local maxima kept and the rest zeroed, as mlsd's
@@ -37,27 +39,39 @@ function isComparisonResult(value: Value): boolean {
   return producer.opType === 'Cast' && producer.inputs[0] != null && isComparisonResult(producer.inputs[0]);
 }
 
-/** Add the maps of `maps` to `model`'s outputs (mutates it: use a copy) so that a runner returns them. */
-export function exposeMaps(model: Model, maps: ReadonlyMap<string, string>): void {
-  exposeValues(model, [...new Set(maps.values())]);
+/**
+ * Each model's bytes with the maps as extra outputs (the models are changed: give copies), or
+ * undefined when some model lacks a map's value (quantized elsewhere, say): the masks are then
+ * compared as they are, without their maps' figures.
+ */
+export function bytesWithMaps(models: readonly Model[], maps: ReadonlyMap<string, string>): Uint8Array[] | undefined {
+  try {
+    return models.map((model) => {
+      exposeValues(model, [...new Set(maps.values())]);
+      return encodeModel(model);
+    });
+  } catch (error) {
+    if (error instanceof LowbitError && error.code === 'unknown-value') return undefined;
+    throw error;
+  }
 }
 
 /**
- * Verification ran with the maps as extra outputs: move each map's figures onto its mask as
- * `peakMap`, and drop the maps from the outputs (they are not the model's).
+ * The outputs were compared with the maps as extra outputs: move each map's figures onto its mask
+ * as `peakMap`, and drop the maps from the list (they are not the model's outputs).
  */
-export function attachPeakMaps(result: VerifyResult, maps: ReadonlyMap<string, string>): VerifyResult {
-  const byName = new Map(result.outputs.map((o) => [o.name, o]));
+export function attachPeakMaps(outputs: readonly OutputFidelity[], maps: ReadonlyMap<string, string>): OutputFidelity[] {
+  const byName = new Map(outputs.map((o) => [o.name, o]));
   const mapNames = new Set(maps.values());
-  const outputs: OutputFidelity[] = [];
-  for (const o of result.outputs) {
+  const attached: OutputFidelity[] = [];
+  for (const o of outputs) {
     if (mapNames.has(o.name) && !maps.has(o.name)) continue;
     const map = maps.get(o.name);
     const figures = map !== undefined ? byName.get(map) : undefined;
     const peakMap: PeakMapFidelity | undefined = figures && { name: figures.name, cosine: figures.cosine, sqnrDb: figures.sqnrDb };
-    outputs.push(peakMap ? { ...o, peakMap } : o);
+    attached.push(peakMap ? { ...o, peakMap } : o);
   }
-  return { ...result, outputs };
+  return attached;
 }
 
 /** The text after a mask's figures: what its map's cosine says. */
