@@ -1,6 +1,6 @@
 // Peak masks (an output that keeps a map's local maxima, as mlsd's scores): found in the graph, and
 // `lowbit quantize` (verification) and `lowbit eval` compare them beside the map they come from.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attr } from '../src/ir/attribute.js';
@@ -10,6 +10,7 @@ import { float32Tensor } from '../src/ir/tensor/values.js';
 import { encodeModel } from '../src/serde/encode.js';
 import { attachPeakMaps, peakMaskMaps } from '../src/eval/peak-masks.js';
 import type { VerifyResult } from '../src/eval/verify.js';
+import { gatherQuantizeReport } from '../src/report/gather.js';
 import { lowbit } from './helpers/cli.js';
 import { randomFloats } from './helpers/ort.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -75,5 +76,21 @@ describe('peak masks', () => {
     const fidelity = JSON.parse(evalJson.stdout).models[0].fidelity as typeof outputs;
     expect(fidelity.map((o) => o.name)).toEqual(model.graph.outputs.map((o) => o.name));
     expect(fidelity.find((o) => o.name === 'peaks_out')!.peakMap!.name).toBe(heat);
+  });
+
+  it('the HTML report shows the map under its mask, from quantize\'s verification or compared by the report itself', async () => {
+    const { model, heat } = detector();
+    const path = join(work, 'detector-report.onnx');
+    writeFileSync(path, encodeModel(model));
+    const quantized = join(work, 'detector-report.int8.onnx');
+    const report = join(work, 'detector.html');
+    const r = lowbit(['quantize', path, '-o', quantized, '--mode', 'int8', '--calib', 'random', '--no-timing', '--report', report]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(report, 'utf8')).toContain(`the local maxima of <code>${heat}</code>, whose cosine is`);
+    // The library's report without a verification to reuse runs the comparison itself.
+    const data = await gatherQuantizeReport({ floatPath: path, quantizedPath: quantized, result: { mode: 'int8', skipped: [], warnings: [], notes: [] }, samples: 2, benchRuns: 1, perLayerSamples: 1 });
+    const masks = data.fidelity!.outputs.filter((o) => o.peakMap);
+    expect(masks.map((o) => [o.name, o.peakMap!.name])).toEqual([[model.graph.outputs[0]!.name, heat]]);
+    expect(data.fidelity!.outputs.map((o) => o.name)).toEqual(model.graph.outputs.map((o) => o.name));
   });
 });

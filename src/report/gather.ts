@@ -14,6 +14,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
 import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
+import { attachPeakMaps, bytesWithMaps, peakMaskMaps } from '../eval/peak-masks.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
@@ -147,8 +148,12 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
     known.fidelity ??
     (await attempt('fidelity', async () => {
       say('report: comparing outputs');
-      const verify = await withRunners([float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source));
-      return { samples: verify.samples, source: verify.source, outputs: verify.outputs, ...(known.randomNote ? { note: known.randomNote } : {}) };
+      // Peak masks are compared with their maps as extra outputs (eval/peak-masks.ts), as in verification.
+      const peakMaps = peakMaskMaps(float.model);
+      const withMaps = peakMaps.size ? bytesWithMaps([float.path, quantizedPath].map((path) => readModelFile(path).model), peakMaps) : undefined;
+      const verify = await withRunners(withMaps ?? [float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source));
+      const outputs = withMaps ? attachPeakMaps(verify.outputs, peakMaps) : verify.outputs;
+      return { samples: verify.samples, source: verify.source, outputs, ...(known.randomNote ? { note: known.randomNote } : {}) };
     }));
   const perLayer =
     known.perLayer ??
@@ -205,7 +210,7 @@ function card(loaded: LoadedModel): ModelCard {
 }
 
 /** Open a runner per path, hand them to `work`, and dispose of them whatever happens. */
-async function withRunners<T>(paths: string[], options: RunnerOptions, work: (runners: Runner[]) => Promise<T>): Promise<T> {
+async function withRunners<T>(paths: (string | Uint8Array)[], options: RunnerOptions, work: (runners: Runner[]) => Promise<T>): Promise<T> {
   const runners: Runner[] = [];
   try {
     for (const p of paths) runners.push(await createNodeRunner(p, options));
