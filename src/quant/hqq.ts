@@ -159,8 +159,8 @@ export function quantizeInt4Hqq(w: ArrayLike<number>, shape: BlockShape, options
  * second-order amount of squared error ((g − 1)² Σŵ², g − 1 ≈ the block's relative error) and may
  * move the block's largest error by |g − 1|·max|ŵ|. It is applied unconditionally: keeping it only
  * where both errors stayed within round-to-nearest's rejected it in most tinylm blocks and gave back
- * most of its gain. On tinylm it lowered KL(fp32 ‖ int4) by 4–7% and the held-out bits per byte in
- * all four settings of bench/int4-tinylm.mjs (block 32/128, symmetric/asymmetric).
+ * most of its gain. On tinylm it lowered KL(fp32 ‖ int4) by 4–11% and the bits per byte on all of
+ * the held-out text in all four settings of bench/int4-tinylm.mjs (block 32/128, sym/asym).
  */
 function unshrink(w: ArrayLike<number>, blocks: Int4Blocks, b: number, r0: number, r1: number, round: (x: number) => number): void {
   const { n, codes, scales, zeros } = blocks;
