@@ -1,6 +1,6 @@
 // Peak masks (an output that keeps a map's local maxima, as mlsd's scores): found in the graph, and
 // `lowbit quantize` (verification) and `lowbit eval` compare them beside the map they come from.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attr } from '../src/ir/attribute.js';
@@ -17,11 +17,11 @@ import { tempDir } from './helpers/temp-dir.js';
 
 const work = tempDir('peak-masks');
 
-/** x → Conv 3×3 → Sigmoid = heat; peaks = heat · (heat == MaxPool₃ₓ₃(heat)); and the Conv's raw output `raw`. */
+/** x (64 channels) → Conv 3×3 → Sigmoid = heat; peaks = heat · (heat == MaxPool₃ₓ₃(heat)); and the Conv's raw output `raw`. */
 function detector(withMask = true) {
   const b = new GraphBuilder(17);
-  const x = b.input('x', DataType.FLOAT, [1, 4, 24, 24]);
-  const conv = b.op('Conv', [x, b.initializer('w', float32Tensor([2, 4, 3, 3], randomFloats(2 * 4 * 9, 7, 0.4))), b.initializer('bias', float32Tensor([2], [0.1, -0.2]))], { name: 'conv', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
+  const x = b.input('x', DataType.FLOAT, [1, 64, 24, 24]);
+  const conv = b.op('Conv', [x, b.initializer('w', float32Tensor([2, 64, 3, 3], randomFloats(2 * 64 * 9, 7, 0.1))), b.initializer('bias', float32Tensor([2], [0.1, -0.2]))], { name: 'conv', attributes: { pads: attr.ints([1, 1, 1, 1]) } });
   const heat = b.op('Sigmoid', [conv], { name: 'heat' });
   if (withMask) {
     const pooled = b.op('MaxPool', [heat], { name: 'nms', attributes: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) } });
@@ -76,6 +76,19 @@ describe('peak masks', () => {
     const fidelity = JSON.parse(evalJson.stdout).models[0].fidelity as typeof outputs;
     expect(fidelity.map((o) => o.name)).toEqual(model.graph.outputs.map((o) => o.name));
     expect(fidelity.find((o) => o.name === 'peaks_out')!.peakMap!.name).toBe(heat);
+  });
+
+  it('a model written with external data is verified without the maps (inlining could pass 2 GB), and says its figures as usual', () => {
+    const { model } = detector();
+    const path = join(work, 'detector-external.onnx');
+    writeFileSync(path, encodeModel(model));
+    const r = lowbit(['quantize', path, '-o', join(work, 'detector-external.int8.onnx'), '--mode', 'int8', '--calib', 'random', '--no-timing', '--external-data', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // The int8 weight (1152 bytes) is past the writer's 1 KB threshold: it went to the .data file.
+    expect(existsSync(join(work, 'detector-external.int8.onnx.data'))).toBe(true);
+    const outputs = JSON.parse(r.stdout).verify.outputs as { name: string; peakMap?: unknown }[];
+    expect(outputs.map((o) => o.name)).toEqual(model.graph.outputs.map((o) => o.name));
+    expect(outputs.every((o) => o.peakMap === undefined)).toBe(true);
   });
 
   it('the HTML report shows the map under its mask, from quantize\'s verification or compared by the report itself', async () => {

@@ -5,7 +5,8 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import type { Runner } from '../runner/runner.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
-import { attachPeakMaps, bytesWithMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { filesWithMaps } from '../node/peak-map-files.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
 import { locateFrom } from '../node/locate-from.js';
@@ -82,7 +83,7 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   // Peak masks are compared with the maps they come from as extra outputs of every model.
   const peakMaps = cli.reference ? peakMaskMaps(shaping) : new Map<string, string>();
   const compared = [...(cli.reference ? [cli.reference] : []), ...models];
-  const withMaps = peakMaps.size ? bytesWithMaps(compared.map((path) => readModelFile(path).model), peakMaps) : undefined;
+  const withMaps = filesWithMaps(compared, peakMaps);
   const opened: Runner[] = [];
   const open = async (path: string): Promise<EvalTarget> => {
     const runner = await createNodeRunner(withMaps?.[compared.indexOf(path)] ?? path, runnerOptions);

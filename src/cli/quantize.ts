@@ -11,7 +11,8 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type OutputFidelity, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, bytesWithMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { filesWithMaps } from '../node/peak-map-files.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -410,7 +411,7 @@ function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
 /** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
 async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>): Promise<VerifyResult> {
   // Peak masks are verified with the maps they come from as extra outputs of both models.
-  const withMaps = peakMaps.size ? bytesWithMaps([floatPath, written.path].map((file) => readModelFile(file).model), peakMaps) : undefined;
+  const withMaps = filesWithMaps([floatPath, written.path], peakMaps);
   const [floatSource, quantizedSource] = withMaps ?? [floatPath, written.path];
   const reference = await createNodeRunner(floatSource!);
   let candidate: Runner;

@@ -14,7 +14,8 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
 import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, bytesWithMaps, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, peakMaskMaps } from '../eval/peak-masks.js';
+import { filesWithMaps } from '../node/peak-map-files.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
@@ -150,7 +151,7 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
       say('report: comparing outputs');
       // Peak masks are compared with their maps as extra outputs (eval/peak-masks.ts), as in verification.
       const peakMaps = peakMaskMaps(float.model);
-      const withMaps = peakMaps.size ? bytesWithMaps([float.path, quantizedPath].map((path) => readModelFile(path).model), peakMaps) : undefined;
+      const withMaps = filesWithMaps([float.path, quantizedPath], peakMaps);
       const verify = await withRunners(withMaps ?? [float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source));
       const outputs = withMaps ? attachPeakMaps(verify.outputs, peakMaps) : verify.outputs;
       return { samples: verify.samples, source: verify.source, outputs, ...(known.randomNote ? { note: known.randomNote } : {}) };
