@@ -11,6 +11,9 @@ import { encodeModel } from '../src/serde/encode.js';
 import { attachPeakMaps, peakMaskMaps } from '../src/eval/peak-masks.js';
 import type { VerifyResult } from '../src/eval/verify.js';
 import { gatherQuantizeReport } from '../src/report/gather.js';
+import { outputCosineMeasure } from '../src/eval/output-cosine.js';
+import { openSource } from '../src/node/data-sources.js';
+import { createNodeRunner } from '../src/runner/ort-node.js';
 import { lowbit } from './helpers/cli.js';
 import { randomFloats } from './helpers/ort.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -47,6 +50,16 @@ describe('peak masks', () => {
     expect(attached.map((o) => o.name)).toEqual(['peaks', 'raw']);
     expect(attached[0]!.peakMap).toEqual({ name: 'heat_map', cosine: 0.995, sqnrDb: 20 });
     expect(attached[1]!.peakMap).toBeUndefined();
+  });
+
+  it('the --target-cosine measure returns the map under its own name, beside every output, and leaves the models as they were', async () => {
+    const { model, heat } = detector();
+    const outputs = model.graph.outputs.map((o) => o.name);
+    const measure = await outputCosineMeasure(model, openSource('random', model, { randomCount: 2 }), (bytes) => createNodeRunner(bytes));
+    const cosines = await measure(model);
+    expect(Object.keys(cosines).sort()).toEqual([...outputs, heat].sort());
+    for (const c of Object.values(cosines)) expect(c).toBeCloseTo(1, 6);
+    expect(model.graph.outputs.map((o) => o.name)).toEqual(outputs);
   });
 
   it('lowbit quantize and lowbit eval report the map beside the mask, in text and in --json', () => {

@@ -1,7 +1,9 @@
 import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
+import { decodeModel } from '../serde/decode.js';
 import { encodeModel } from '../serde/encode.js';
+import { bytesWithMaps, peakMaskMaps } from './peak-masks.js';
 import { FidelityAccumulator } from './metrics.js';
 import { asNumbers } from './verify.js';
 import type { CreateRunner } from './per-layer.js';
@@ -10,7 +12,9 @@ import { timeOpened } from './bench.js';
 /**
  * A measure for quantizeToTarget: the float model's outputs on up to `limit` samples are computed
  * once and kept; each call runs a quantized model on the same samples and returns the cosine of
- * each output against them, over all samples together.
+ * each output against them, over all samples together. A peak mask's map (eval/peak-masks.ts) is
+ * measured too, under the map's own name: the mask jumps with any change, its map does not, so the
+ * search can steer by the map where it cannot by the mask.
  */
 export async function outputCosineMeasure(float: Model, source: SampleSource, createRunner: CreateRunner, limit = 8): Promise<(quantized: Model) => Promise<Record<string, number>>> {
   const samples: Feeds[] = [];
@@ -18,15 +22,21 @@ export async function outputCosineMeasure(float: Model, source: SampleSource, cr
     if (samples.length >= limit) break;
     samples.push(feeds);
   }
+  const maps = peakMaskMaps(float);
+  // The maps become extra outputs of copies: the models given are not changed.
+  const bytesOf = (model: Model): Uint8Array => {
+    const bytes = encodeModel(model);
+    return maps.size ? (bytesWithMaps([decodeModel(bytes)], maps)?.[0] ?? bytes) : bytes;
+  };
   const reference: Record<string, HostTensor>[] = [];
-  const runner = await createRunner(encodeModel(float));
+  const runner = await createRunner(bytesOf(float));
   try {
     for (const feeds of samples) reference.push(await runner.run(feeds));
   } finally {
     await runner.dispose();
   }
   return async (quantized) => {
-    const candidate = await createRunner(encodeModel(quantized));
+    const candidate = await createRunner(bytesOf(quantized));
     try {
       const accumulators = new Map<string, FidelityAccumulator>();
       for (const [i, feeds] of samples.entries()) {

@@ -40,7 +40,10 @@ export interface TargetCosineResult {
   kept: KeptNode[];
   /** Lowest output cosine of the fully quantized model, before the search. */
   startCosine: number;
-  /** Lowest cosine of the outputs the search steers by (see steppedOutputs) in the returned model; every output's in `outputs`. */
+  /**
+   * Lowest cosine of the outputs the search steers by (see steppedOutputs; a peak mask's map steers
+   * in its place) in the returned model; every output's in `outputs`, and each map's under its name.
+   */
   cosine: number;
   outputs: Record<string, number>;
   reached: boolean;
@@ -62,7 +65,9 @@ export async function quantizeToTarget(load: () => Model, options: QuantizeOptio
   const say = search.onProgress ?? (() => {});
   const base = { ...options, ...(options.calibrate ? { calibrate: memoizeCalibration(options.calibrate) } : {}) };
   const userExclude = options.exclude ?? [];
-  const stepped = steppedOutputs(load());
+  const floatModel = load();
+  const stepped = steppedOutputs(floatModel);
+  const outputNames = new Set(floatModel.graph.outputs.map((v) => v.name));
   const run = async (exclude: string[]) => {
     const model = load();
     const result = await quantize(model, { ...base, exclude: [...userExclude, ...exclude] });
@@ -75,7 +80,10 @@ export async function quantizeToTarget(load: () => Model, options: QuantizeOptio
   };
 
   const first = await run([]);
-  if (stepped.size) say(`target cosine: steering by the outputs that change smoothly; ${[...stepped].join(', ')} pass(es) through a comparison and jump with any change, so they are reported, not steered by`);
+  if (stepped.size) {
+    const maps = Object.keys(first.outputs).filter((name) => !stepped.has(name) && !outputNames.has(name));
+    say(`target cosine: steering by the outputs that change smoothly; ${[...stepped].join(', ')} pass(es) through a comparison and jump with any change, so they are reported, not steered by${maps.length ? `; the map(s) whose peaks they keep (${maps.join(', ')}) steer instead` : ''}`);
+  }
   say(`target cosine ${search.target}: fully quantized, lowest output cosine ${first.cosine.toFixed(5)}`);
   if (first.cosine >= search.target || first.result.noop) return finish(first, [], first.cosine, search.target);
 
