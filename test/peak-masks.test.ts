@@ -43,6 +43,15 @@ describe('peak masks', () => {
     expect(peakMaskMaps(detector(false).model).size).toBe(0);
   });
 
+  it('the library exports what verification of a peak mask takes (README: three calls)', async () => {
+    const lowbitApi = await import('../src/index.js');
+    expect([lowbitApi.peakMaskMaps, lowbitApi.bytesWithMaps, lowbitApi.attachPeakMaps].map((f) => typeof f)).toEqual(['function', 'function', 'function']);
+    const { model, heat } = detector();
+    const maps = lowbitApi.peakMaskMaps(model);
+    const [bytes] = lowbitApi.bytesWithMaps([lowbitApi.decodeModel(lowbitApi.encodeModel(model))], maps)!;
+    expect(lowbitApi.decodeModel(bytes!).graph.outputs.map((o) => o.name)).toEqual([...model.graph.outputs.map((o) => o.name), heat]);
+  });
+
   it('verification figures: the map moves onto its mask as peakMap and leaves the outputs', () => {
     const figures = (name: string, cosine: number) => ({ name, cosine, sqnrDb: 20, maxAbsError: 0.1, meanAbsError: 0.01, nonFinite: 0, referenceNonFinite: 0 });
     const result: VerifyResult = { samples: 2, source: 'test', outputs: [figures('peaks', 0.6), figures('raw', 0.99), figures('heat_map', 0.995)] };
