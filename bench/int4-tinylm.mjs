@@ -32,6 +32,12 @@ const arg = (name, fallback) => {
 };
 const blocks = arg('--blocks', '32,128').split(',').map(Number);
 const methods = arg('--methods', 'rtn,hqq,gptq').split(',');
+const badBlock = blocks.find((b) => ![16, 32, 64, 128, 256].includes(b));
+const badMethod = methods.find((m) => !['rtn', 'hqq', 'gptq'].includes(m));
+if (badBlock !== undefined || badMethod !== undefined) {
+  console.error(badMethod !== undefined ? `--methods: '${badMethod}' is not rtn, hqq or gptq` : `--blocks: '${badBlock}' is not 16, 32, 64, 128 or 256`);
+  process.exit(2);
+}
 
 const dir = requireTinylm();
 const fp32 = readFileSync(join(dir, 'model.onnx'));

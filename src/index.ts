@@ -43,7 +43,7 @@ export { FidelityAccumulator, argmax } from './eval/metrics.js';
 export type { FidelityMetrics } from './eval/metrics.js';
 export { verifyRunners } from './eval/verify.js';
 export type { VerifyResult, OutputFidelity, PeakMapFidelity } from './eval/verify.js';
-export { peakMaskMaps, bytesWithMaps, attachPeakMaps } from './eval/peak-masks.js';
+export { peakMaskMaps, encodeWithMaps, attachPeakMaps } from './eval/peak-masks.js';
 export { generateInputs } from './eval/inputs.js';
 export { parseNpy, encodeNpy } from './data/npy.js';
 export { parseNpz } from './data/npz.js';

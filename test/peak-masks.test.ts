@@ -45,11 +45,15 @@ describe('peak masks', () => {
 
   it('the library exports what verification of a peak mask takes (README: three calls)', async () => {
     const lowbitApi = await import('../src/index.js');
-    expect([lowbitApi.peakMaskMaps, lowbitApi.bytesWithMaps, lowbitApi.attachPeakMaps].map((f) => typeof f)).toEqual(['function', 'function', 'function']);
+    expect([lowbitApi.peakMaskMaps, lowbitApi.encodeWithMaps, lowbitApi.attachPeakMaps].map((f) => typeof f)).toEqual(['function', 'function', 'function']);
     const { model, heat } = detector();
+    const outputs = model.graph.outputs.map((o) => o.name);
     const maps = lowbitApi.peakMaskMaps(model);
-    const [bytes] = lowbitApi.bytesWithMaps([lowbitApi.decodeModel(lowbitApi.encodeModel(model))], maps)!;
-    expect(lowbitApi.decodeModel(bytes!).graph.outputs.map((o) => o.name)).toEqual([...model.graph.outputs.map((o) => o.name), heat]);
+    const bytes = lowbitApi.encodeWithMaps(model, maps)!;
+    expect(lowbitApi.decodeModel(bytes).graph.outputs.map((o) => o.name)).toEqual([...outputs, heat]);
+    // The model itself is left as it was, and one without the map's value gives no bytes.
+    expect(model.graph.outputs.map((o) => o.name)).toEqual(outputs);
+    expect(lowbitApi.encodeWithMaps(model, new Map([[outputs[0]!, 'no_such_value']]))).toBeUndefined();
   });
 
   it('verification figures: the map moves onto its mask as peakMap and leaves the outputs', () => {

@@ -1,9 +1,8 @@
 import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
 import type { Feeds, HostTensor } from '../runner/runner.js';
-import { decodeModel } from '../serde/decode.js';
 import { encodeModel } from '../serde/encode.js';
-import { bytesWithMaps, peakMaskMaps } from './peak-masks.js';
+import { encodeWithMaps, peakMaskMaps } from './peak-masks.js';
 import { FidelityAccumulator } from './metrics.js';
 import { asNumbers } from './verify.js';
 import type { CreateRunner } from './per-layer.js';
@@ -23,11 +22,7 @@ export async function outputCosineMeasure(float: Model, source: SampleSource, cr
     samples.push(feeds);
   }
   const maps = peakMaskMaps(float);
-  // The maps become extra outputs of copies: the models given are not changed.
-  const bytesOf = (model: Model): Uint8Array => {
-    const bytes = encodeModel(model);
-    return maps.size ? (bytesWithMaps([decodeModel(bytes)], maps)?.[0] ?? bytes) : bytes;
-  };
+  const bytesOf = (model: Model): Uint8Array => (maps.size ? encodeWithMaps(model, maps) : undefined) ?? encodeModel(model);
   const reference: Record<string, HostTensor>[] = [];
   const runner = await createRunner(bytesOf(float));
   try {

@@ -1,7 +1,5 @@
-import { LowbitError } from '../errors.js';
 import type { Model } from '../ir/model.js';
 import { encodeModel } from '../serde/encode.js';
-import { exposeValues } from '../passes/expose-values.js';
 import type { Value } from '../ir/value.js';
 import { COMPARISONS, comparedValues } from '../quantize/static/plan.js';
 import type { OutputFidelity, PeakMapFidelity } from './verify.js';
@@ -40,19 +38,23 @@ function isComparisonResult(value: Value): boolean {
 }
 
 /**
- * Each model's bytes with the maps as extra outputs (the models are changed: give copies), or
- * undefined when some model lacks a map's value (quantized elsewhere, say): the masks are then
- * compared as they are, without their maps' figures.
+ * The model's bytes with the maps as extra outputs, for a runner that compares them; the model is
+ * left as it was. Undefined when the model lacks a map's value (quantized elsewhere, say): the masks
+ * are then compared as they are, without their maps' figures. Maps are main-graph values
+ * (peakMaskMaps), so carrying them out is appending them to the graph's outputs.
  */
-export function bytesWithMaps(models: readonly Model[], maps: ReadonlyMap<string, string>): Uint8Array[] | undefined {
+export function encodeWithMaps(model: Model, maps: ReadonlyMap<string, string>): Uint8Array | undefined {
+  const graph = model.graph;
+  const wanted = new Set(maps.values());
+  const found = new Map<string, Value>();
+  for (const node of graph.nodes) for (const o of node.outputs) if (o && wanted.has(o.name)) found.set(o.name, o);
+  if (found.size < wanted.size) return undefined;
+  const outputs = graph.outputs.length;
+  graph.outputs.push(...[...found.values()].filter((v) => !graph.outputs.includes(v)));
   try {
-    return models.map((model) => {
-      exposeValues(model, [...new Set(maps.values())]);
-      return encodeModel(model);
-    });
-  } catch (error) {
-    if (error instanceof LowbitError && error.code === 'unknown-value') return undefined;
-    throw error;
+    return encodeModel(model);
+  } finally {
+    graph.outputs.length = outputs;
   }
 }
 

@@ -1,4 +1,4 @@
-import { bytesWithMaps } from '../eval/peak-masks.js';
+import { encodeWithMaps } from '../eval/peak-masks.js';
 import { readModelFile } from './model-files.js';
 
 /**
@@ -11,5 +11,6 @@ export function filesWithMaps(paths: readonly string[], maps: ReadonlyMap<string
   if (maps.size === 0) return undefined;
   const loaded = paths.map((path) => readModelFile(path));
   if (loaded.some((l) => l.externalFiles.length > 0)) return undefined;
-  return bytesWithMaps(loaded.map((l) => l.model), maps);
+  const encoded = loaded.map((l) => encodeWithMaps(l.model, maps));
+  return encoded.every((bytes) => bytes !== undefined) ? (encoded as Uint8Array[]) : undefined;
 }
