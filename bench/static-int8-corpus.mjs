@@ -9,35 +9,19 @@
 // --bias-correction.
 //   node bench/static-int8-corpus.mjs [runs] [targets, comma-separated: default 0.98]
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasInt8DotProduct, openSource, readModelFile } from '../dist/index-node.js';
 import { parsePreprocess } from '../dist/data/preprocess.js';
-import { CORPUS, REPO, machine, requireModel, table, benchTempDir } from './lib.mjs';
+import { REPO, machine, requireModel, table, benchTempDir } from './lib.mjs';
 import { writeTextPages } from './text-pages.mjs';
 import { session, tensor, timeInterleaved } from './ort.mjs';
+import { CASES, PHOTOS, photoFolder } from './corpus-cases.mjs';
 
 const runs = Number(process.argv[2] ?? 15);
-const photos = join(CORPUS, 'data', 'photos');
 const work = benchTempDir('bench-static');
-const folder = (names) => {
-  const dir = mkdtempSync(join(work, 'photos-'));
-  for (const n of names) copyFileSync(join(photos, n), join(dir, n));
-  return dir;
-};
+const folder = (names) => photoFolder(work, names);
 
-// The same models, photos and preprocessing as test/corpus-static-int8.test.ts.
-// det also runs with its backbone's Convs kept float by a hand-given --exclude: onnxruntime's
-// profile shows its depthwise and stem Convs slower in int8 than in float on AVX2 without VNNI, and
-// every backbone Conv sits between hardswishes that run in float, so each pays a DequantizeLinear
-// and a QuantizeLinear (--float-where-faster finds such a split by itself from onnxruntime's
-// profiles). BlazeFace (back) runs all int8 and --float-where-faster: a model int8 makes slower here.
-const DET_BACKBONE = Array.from({ length: 46 }, (_, i) => `p2o.Conv.${i}`).join(',');
-const CASES = [
-  { id: 'ppocrv4-det', preprocess: 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225', calib: 'text-pages', method: 'entropy', held: ['page.png'], extra: [{ label: 'backbone Convs (p2o.Conv.0–45) float by --exclude', args: ['--exclude', DET_BACKBONE] }] },
-  { id: 'mlsd-320-large', preprocess: 'scale=1', calib: ['coffee.png', 'astronaut.png', 'rocket.jpg', 'page.png'], method: 'minmax', held: ['chelsea.png', 'motorcycle_left.png'] },
-  { id: 'blazeface-back-256', preprocess: 'mean=0.5,std=0.5', calib: ['coffee.png', 'astronaut.png', 'rocket.jpg', 'motorcycle_right.png'], method: 'minmax', held: ['chelsea.png', 'motorcycle_left.png'], only: ['all int8', '--float-where-faster'] },
-];
 const targets = (process.argv[3] ?? '0.98').split(',');
 /** Settings compared: all int8, and with each fidelity target; weights rounded to nearest and by GPTQ. */
 const VARIANTS = [
