@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parseNpy, encodeNpy } from '../src/data/npy.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { DataType } from '../src/ir/dtype.js';
-import { float32Tensor } from '../src/ir/tensor/values.js';
+import { float32Tensor, toFloat32 } from '../src/ir/tensor/values.js';
+import { quantize } from '../src/quantize/quantize.js';
 import { decodeModel } from '../src/serde/decode.js';
 import { encodeModel } from '../src/serde/encode.js';
 import { UsageError } from '../src/errors.js';
@@ -162,6 +163,42 @@ describe('int4 on tinylm', () => {
     expect(all.windows.data.slice(0, 256 * 129)).toEqual(npy.data);
     // Windows overlap by one byte: each starts where the previous one's last prediction target is.
     expect(all.windows.data[129]).toBe(all.windows.data[128]);
+  });
+
+  it('renumbered hidden units (bench/int4-numberings.mjs): the same fp32 predictions, other int4 blocks', { timeout: 60_000 }, async (ctx) => {
+    const absent = absentReason(join(TINYLM, 'heldout.npy'), 'tinylm');
+    if (absent) return skipWithReason(ctx, `tinylm is absent (${TINYLM}; ../shared/models/tinylm or $LOWBIT_TINYLM_DIR)`);
+    const lib = await import(pathToFileURL(join(process.cwd(), 'bench/int4-lib.mjs')).href);
+    const { permutedTinylm } = await import(pathToFileURL(join(process.cwd(), 'bench/tinylm-permute.mjs')).href);
+    const trained = readFileSync(join(TINYLM, 'model.onnx'));
+    const renumbered = permutedTinylm(trained, 1);
+    const heldout = lib.loadWindows(join(TINYLM, 'heldout.npy'));
+    const a = await lib.heldoutScores(trained, heldout, { windows: 8, keep: true });
+    const b = await lib.heldoutScores(renumbered, heldout, { windows: 8, keep: true });
+    let worst = 0;
+    for (let i = 0; i < a.logProbs.length; i++) worst = Math.max(worst, Math.abs(a.logProbs[i] - b.logProbs[i]));
+    expect(worst).toBeLessThan(1e-3); // float summation order only
+    expect(Math.abs(a.bpb - b.bpb)).toBeLessThan(1e-5);
+    // Every weight is moved: no MatMul weight keeps its values in place.
+    const weights = (bytes: Uint8Array) => [...decodeModel(bytes).graph.nodes].filter((n) => n.opType === 'MatMul' && n.input(1)?.initializer).map((n) => toFloat32(n.input(1)!.initializer!));
+    const before = weights(trained);
+    const after = weights(renumbered);
+    expect(after).toHaveLength(17);
+    after.forEach((w, i) => {
+      expect(w.length).toBe(before[i]!.length);
+      expect(w).not.toEqual(before[i]);
+      expect(Float32Array.from(w).sort()).toEqual(Float32Array.from(before[i]!).sort()); // the same values, elsewhere
+    });
+    // And rtn's int4 model differs: its blocks group other rows.
+    const rtn = async (bytes: Uint8Array) => {
+      const model = decodeModel(bytes);
+      await quantize(model, { mode: 'int4', blockSize: 128, int4Method: 'rtn', accuracyLevel: 0 });
+      return (await lib.heldoutScores(encodeModel(model), heldout, { windows: 8, reference: a.logProbs })).kl;
+    };
+    const [klTrained, klRenumbered] = [await rtn(trained), await rtn(renumbered)];
+    expect(klTrained).toBeGreaterThan(0);
+    expect(klRenumbered).toBeGreaterThan(0);
+    expect(klRenumbered).not.toBe(klTrained);
   });
 
   it('gptq from calibration windows: every MatMul weight, reported, verified', { timeout: 120_000 }, (ctx) => {
