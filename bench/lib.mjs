@@ -1,6 +1,6 @@
 // Shared helpers for benchmark scripts: medians, machine facts, markdown tables.
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -28,7 +28,30 @@ export function percentile(values, p) {
 
 export function machine() {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+  const simd = vectorUnits();
+  return `${cpus().length} × ${cpu}${simd ? ` (${simd})` : ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/**
+ * The processor's widest vector instructions and whether it has 8-bit dot products, from Linux's
+ * /proc/cpuinfo (undefined elsewhere). Figures depend on them beyond speed: onnxruntime's float
+ * kernels round differently with AVX2 and AVX-512, and GPTQ, which measures each stage's inputs on
+ * the model quantized so far, turns one flipped rounding into other codes everywhere after it (the
+ * int4 gptq figures of 2026-11-27, from an AVX2 machine without VNNI, differ from later ones in
+ * the 4th significant digit with the same code).
+ */
+function vectorUnits() {
+  let info;
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const flags = new Set(info.split('\n').filter((l) => /^(flags|Features)\s*:/.test(l)).flatMap((l) => l.split(':')[1].trim().split(/\s+/)));
+  if (flags.has('asimd')) return `NEON${flags.has('asimddp') ? ', dotprod' : ''}`;
+  const width = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2' : flags.has('sse4_1') ? 'SSE4.1' : undefined;
+  const vnni = flags.has('avx512_vnni') || flags.has('avx_vnni') || flags.has('avx512vnni');
+  return width && `${width}${vnni ? ', VNNI' : ', no VNNI'}`;
 }
 
 export function table(header, rows) {
