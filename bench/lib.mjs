@@ -36,9 +36,9 @@ export function machine() {
  * The processor's widest vector instructions and whether it has 8-bit dot products, from Linux's
  * /proc/cpuinfo (undefined elsewhere). Figures depend on them beyond speed: onnxruntime's float
  * kernels round differently with AVX2 and AVX-512, and GPTQ, which measures each stage's inputs on
- * the model quantized so far, turns one flipped rounding into other codes everywhere after it (the
- * int4 gptq figures of 2026-11-27, from an AVX2 machine without VNNI, differ from later ones in
- * the 4th significant digit with the same code).
+ * the model quantized so far, turns one flipped rounding into other codes everywhere after it: the
+ * int4 gptq figures of 2026-11-27 differ from later ones in the 4th significant digit, and the same
+ * code run today gives today's; the benchmarks then ran, most likely, on AVX2 without VNNI.
  */
 function vectorUnits() {
   let info;
