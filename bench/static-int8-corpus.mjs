@@ -16,7 +16,7 @@ import { parsePreprocess } from '../dist/data/preprocess.js';
 import { REPO, machine, requireModel, table, benchTempDir } from './lib.mjs';
 import { writeTextPages } from './text-pages.mjs';
 import { session, tensor, timeInterleaved } from './ort.mjs';
-import { CASES, PHOTOS, photoFolder } from './corpus-cases.mjs';
+import { CASES, photoFolder } from './corpus-cases.mjs';
 
 const runs = Number(process.argv[2] ?? 15);
 const work = benchTempDir('bench-static');
