@@ -44,6 +44,7 @@ export type { FidelityMetrics } from './eval/metrics.js';
 export { verifyRunners } from './eval/verify.js';
 export type { VerifyResult, OutputFidelity, PeakMapFidelity } from './eval/verify.js';
 export { peakMaskMaps, encodeWithMaps, attachPeakMaps } from './eval/peak-masks.js';
+export { withMapOutputs } from './eval/map-runner.js';
 export { generateInputs } from './eval/inputs.js';
 export { parseNpy, encodeNpy } from './data/npy.js';
 export { parseNpz } from './data/npz.js';

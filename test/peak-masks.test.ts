@@ -43,9 +43,9 @@ describe('peak masks', () => {
     expect(peakMaskMaps(detector(false).model).size).toBe(0);
   });
 
-  it('the library exports what verification of a peak mask takes (README: three calls)', async () => {
+  it('the library exports what verification of a peak mask takes (README: four calls)', async () => {
     const lowbitApi = await import('../src/index.js');
-    expect([lowbitApi.peakMaskMaps, lowbitApi.encodeWithMaps, lowbitApi.attachPeakMaps].map((f) => typeof f)).toEqual(['function', 'function', 'function']);
+    expect([lowbitApi.peakMaskMaps, lowbitApi.encodeWithMaps, lowbitApi.withMapOutputs, lowbitApi.attachPeakMaps].map((f) => typeof f)).toEqual(['function', 'function', 'function', 'function']);
     const { model, heat } = detector();
     const outputs = model.graph.outputs.map((o) => o.name);
     const maps = lowbitApi.peakMaskMaps(model);

@@ -7,6 +7,7 @@ import { parsePreprocess } from '../data/preprocess.js';
 import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
 import { attachPeakMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
 import { filesWithMaps } from '../node/peak-map-files.js';
+import { openWithMapOutputs } from '../eval/map-runner.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
 import { locateFrom } from '../node/locate-from.js';
@@ -80,13 +81,14 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   for (const note of notes) say(`note: ${note}`);
   const source = openSource(cli.data, shaping, { dims, preprocess, ...(samples !== undefined ? { limit: samples } : {}) });
   const runnerOptions = threads ? { threads } : {};
-  // Peak masks are compared with the maps they come from as extra outputs of every model.
+  // Peak masks are compared with the maps they come from, run from a copy of each model that lists
+  // them as outputs (eval/map-runner.ts).
   const peakMaps = cli.reference ? peakMaskMaps(shaping) : new Map<string, string>();
   const compared = [...(cli.reference ? [cli.reference] : []), ...models];
   const withMaps = filesWithMaps(compared, peakMaps);
   const opened: Runner[] = [];
   const open = async (path: string): Promise<EvalTarget> => {
-    const runner = await createNodeRunner(withMaps?.[compared.indexOf(path)] ?? path, runnerOptions);
+    const runner = await openWithMapOutputs((s) => createNodeRunner(s, runnerOptions), path, withMaps?.[compared.indexOf(path)], [...peakMaps.values()]);
     opened.push(runner);
     return { name: path, runner };
   };

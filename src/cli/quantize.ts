@@ -13,6 +13,7 @@ import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type Qu
 import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type OutputFidelity, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
 import { attachPeakMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
 import { filesWithMaps } from '../node/peak-map-files.js';
+import { openWithMapOutputs } from '../eval/map-runner.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -410,13 +411,14 @@ function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
 
 /** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
 async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>): Promise<VerifyResult> {
-  // Peak masks are verified with the maps they come from as extra outputs of both models.
+  // Peak masks are verified with the maps they come from, run from a copy of each model that lists
+  // them as outputs (eval/map-runner.ts).
   const withMaps = filesWithMaps([floatPath, written.path], peakMaps);
-  const [floatSource, quantizedSource] = withMaps ?? [floatPath, written.path];
-  const reference = await createNodeRunner(floatSource!);
+  const open = (path: string, copy: Uint8Array | undefined) => openWithMapOutputs((s) => createNodeRunner(s), path, copy, [...peakMaps.values()]);
+  const reference = await open(floatPath, withMaps?.[0]);
   let candidate: Runner;
   try {
-    candidate = await createNodeRunner(quantizedSource!);
+    candidate = await open(written.path, withMaps?.[1]);
   } catch (error) {
     await reference.dispose();
     refuseOutput(written, error as Error);

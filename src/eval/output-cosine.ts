@@ -1,8 +1,9 @@
 import type { Model } from '../ir/model.js';
 import type { SampleSource } from '../data/samples.js';
-import type { Feeds, HostTensor } from '../runner/runner.js';
+import type { Feeds, HostTensor, Runner } from '../runner/runner.js';
 import { encodeModel } from '../serde/encode.js';
 import { encodeWithMaps, peakMaskMaps } from './peak-masks.js';
+import { openWithMapOutputs } from './map-runner.js';
 import { FidelityAccumulator } from './metrics.js';
 import { asNumbers } from './verify.js';
 import type { CreateRunner } from './per-layer.js';
@@ -22,16 +23,17 @@ export async function outputCosineMeasure(float: Model, source: SampleSource, cr
     samples.push(feeds);
   }
   const maps = peakMaskMaps(float);
-  const bytesOf = (model: Model): Uint8Array => (maps.size ? encodeWithMaps(model, maps) : undefined) ?? encodeModel(model);
+  // The masks from the model as it is, the maps from a copy that lists them as outputs (map-runner.ts).
+  const open = (model: Model): Promise<Runner> => openWithMapOutputs(createRunner, encodeModel(model), maps.size ? encodeWithMaps(model, maps) : undefined, [...maps.values()]);
   const reference: Record<string, HostTensor>[] = [];
-  const runner = await createRunner(bytesOf(float));
+  const runner = await open(float);
   try {
     for (const feeds of samples) reference.push(await runner.run(feeds));
   } finally {
     await runner.dispose();
   }
   return async (quantized) => {
-    const candidate = await createRunner(bytesOf(quantized));
+    const candidate = await open(quantized);
     try {
       const accumulators = new Map<string, FidelityAccumulator>();
       for (const [i, feeds] of samples.entries()) {

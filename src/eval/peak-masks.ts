@@ -38,8 +38,9 @@ function isComparisonResult(value: Value): boolean {
 }
 
 /**
- * The model's bytes with the maps as extra outputs, for a runner that compares them; the model is
- * left as it was. Undefined when the model lacks a map's value (quantized elsewhere, say): the masks
+ * The model's bytes with the maps as extra outputs, for a runner that reads the maps only, beside
+ * one of the model as it is (withMapOutputs, eval/map-runner.ts: the extra outputs can change what
+ * onnxruntime computes for the others); the model is left as it was. Undefined when the model lacks a map's value (quantized elsewhere, say): the masks
  * are then compared as they are, without their maps' figures. Maps are main-graph values
  * (peakMaskMaps), so carrying them out is appending them to the graph's outputs.
  */

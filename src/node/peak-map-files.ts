@@ -3,7 +3,7 @@ import { readModelFile } from './model-files.js';
 
 /**
  * The model files' bytes with the peak masks' maps as extra outputs (eval/peak-masks.ts), for
- * runners that compare them; undefined when there are no maps, when a model keeps its weights in
+ * runners that read the maps beside the files themselves (eval/map-runner.ts); undefined when there are no maps, when a model keeps its weights in
  * external data (inlined they could pass protobuf's 2 GB limit, and no peak-mask model is that
  * large), or when a model lacks a map. The masks are then compared without their maps' figures.
  */

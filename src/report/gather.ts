@@ -16,6 +16,7 @@ import type { QuantizeResult } from '../quantize/quantize.js';
 import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
 import { attachPeakMaps, peakMaskMaps } from '../eval/peak-masks.js';
 import { filesWithMaps } from '../node/peak-map-files.js';
+import { openWithMapOutputs } from '../eval/map-runner.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
@@ -149,10 +150,10 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
     known.fidelity ??
     (await attempt('fidelity', async () => {
       say('report: comparing outputs');
-      // Peak masks are compared with their maps as extra outputs (eval/peak-masks.ts), as in verification.
+      // Peak masks are compared with their maps (eval/peak-masks.ts, eval/map-runner.ts), as in verification.
       const peakMaps = peakMaskMaps(float.model);
       const withMaps = filesWithMaps([float.path, quantizedPath], peakMaps);
-      const verify = await withRunners(withMaps ?? [float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source));
+      const verify = await withRunners([float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source), withMaps, [...peakMaps.values()]);
       const outputs = withMaps ? attachPeakMaps(verify.outputs, peakMaps) : verify.outputs;
       return { samples: verify.samples, source: verify.source, outputs, ...(known.randomNote ? { note: known.randomNote } : {}) };
     }));
@@ -210,11 +211,14 @@ function card(loaded: LoadedModel): ModelCard {
   return { path: loaded.path, fileBytes: loaded.bytes + external, summary: summarizeModel(loaded.model, 0) };
 }
 
-/** Open a runner per path, hand them to `work`, and dispose of them whatever happens. */
-async function withRunners<T>(paths: (string | Uint8Array)[], options: RunnerOptions, work: (runners: Runner[]) => Promise<T>): Promise<T> {
+/**
+ * Open a runner per path, hand them to `work`, and dispose of them whatever happens. `copies` (from
+ * filesWithMaps) add the peak masks' maps to the runners' outputs (eval/map-runner.ts).
+ */
+async function withRunners<T>(paths: string[], options: RunnerOptions, work: (runners: Runner[]) => Promise<T>, copies?: Uint8Array[], mapNames: readonly string[] = []): Promise<T> {
   const runners: Runner[] = [];
   try {
-    for (const p of paths) runners.push(await createNodeRunner(p, options));
+    for (const [i, p] of paths.entries()) runners.push(await openWithMapOutputs((s) => createNodeRunner(s, options), p, copies?.[i], mapNames));
     return await work(runners);
   } finally {
     await Promise.all(runners.map((r) => r.dispose()));
