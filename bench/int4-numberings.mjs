@@ -22,12 +22,14 @@ const arg = (name, fallback) => {
 const numberings = Number(arg('--numberings', '6'));
 const blocks = arg('--blocks', '32,128').split(',').map(Number);
 const methods = arg('--methods', 'rtn,hqq,gptq').split(',');
+const badBlock = blocks.find((b) => ![16, 32, 64, 128, 256].includes(b));
+const badMethod = methods.find((m) => !['rtn', 'hqq', 'gptq'].includes(m));
 const problem = !(Number.isInteger(numberings) && numberings >= 1 && numberings <= 29)
   ? `--numberings: '${arg('--numberings')}' is not a whole number from 1 to 29`
-  : blocks.find((b) => ![16, 32, 64, 128, 256].includes(b)) !== undefined
-    ? `--blocks: '${blocks.find((b) => ![16, 32, 64, 128, 256].includes(b))}' is not 16, 32, 64, 128 or 256`
-    : methods.find((m) => !['rtn', 'hqq', 'gptq'].includes(m)) !== undefined
-      ? `--methods: '${methods.find((m) => !['rtn', 'hqq', 'gptq'].includes(m))}' is not rtn, hqq or gptq`
+  : badBlock !== undefined
+    ? `--blocks: '${badBlock}' is not 16, 32, 64, 128 or 256`
+    : badMethod !== undefined
+      ? `--methods: '${badMethod}' is not rtn, hqq or gptq`
       : !methods.includes('rtn')
         ? '--methods must include rtn: every bar is relative to it'
         : undefined;

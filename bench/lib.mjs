@@ -1,6 +1,7 @@
 // Shared helpers for benchmark scripts: medians, machine facts, markdown tables.
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpuFlags, hasInt8DotProduct } from '../dist/node/cpu.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -41,17 +42,11 @@ export function machine() {
  * code run today gives today's; the benchmarks then ran, most likely, on AVX2 without VNNI.
  */
 function vectorUnits() {
-  let info;
-  try {
-    info = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const flags = new Set(info.split('\n').filter((l) => /^(flags|Features)\s*:/.test(l)).flatMap((l) => l.split(':')[1].trim().split(/\s+/)));
-  if (flags.has('asimd')) return `NEON${flags.has('asimddp') ? ', dotprod' : ''}`;
+  const flags = cpuFlags();
+  if (!flags) return undefined;
+  if (flags.has('asimd')) return `NEON${hasInt8DotProduct() ? ', dotprod' : ''}`;
   const width = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2' : flags.has('sse4_1') ? 'SSE4.1' : undefined;
-  const vnni = flags.has('avx512_vnni') || flags.has('avx_vnni') || flags.has('avx512vnni');
-  return width && `${width}${vnni ? ', VNNI' : ', no VNNI'}`;
+  return width && `${width}, ${hasInt8DotProduct() ? 'VNNI' : 'no VNNI'}`;
 }
 
 export function table(header, rows) {
