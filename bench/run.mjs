@@ -18,6 +18,7 @@ const BENCHES = [
   ['static-int8', ['bench/static-int8.mjs', '6'], 'issue 4: static int8 speed and fidelity (conv stack, ISNet)'],
   ['static-int8-corpus', ['bench/static-int8-corpus.mjs', '11', '0.98,0.99'], 'issue 4: static int8 on PaddleOCR det, mlsd and BlazeFace'],
   ['output-stability', ['bench/output-stability.mjs'], 'issue 4: how far fp32 outputs move under sub-pixel input noise'],
+  ['peak-mask-fidelity', ['bench/peak-mask-fidelity.mjs', '11'], 'issue 4: mlsd\'s peak-mask scores on the photos not calibrated on'],
   ['calib-memory', ['bench/calib-memory.mjs', 'minmax', 'entropy'], 'issue 4: calibration memory, 50 vs 500 samples'],
   ['calib-time', ['bench/calib-time.mjs', '3'], 'issue 4: calibration time by method'],
   ['int4-tinylm', ['bench/int4-tinylm.mjs'], 'issue 5: int4 quality on tinylm'],
@@ -63,6 +64,8 @@ const sections = new Map();
 const old = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '';
 for (const m of old.matchAll(/<!-- bench:([\w-]+) -->([\s\S]*?)<!-- bench:\1:end -->/g)) sections.set(m[1], m[2].trim());
 
+const oldOrder = [...sections.keys()];
+
 let failed = 0;
 for (const [name, argv, what] of BENCHES) {
   if (args.length && !args.includes(name)) continue;
@@ -80,10 +83,25 @@ for (const [name, argv, what] of BENCHES) {
   sections.set(name, `## ${what}\n\n${r.stdout.trim()}${missed}`);
 }
 
-const order = [...BENCHES.map(([name]) => name), ...[...sections.keys()].filter((name) => !BENCHES.some(([n]) => n === name))];
+const order = sectionOrder(oldOrder);
 const body = order.filter((name) => sections.has(name)).map((name) => `${marker(name)}\n${sections.get(name)}\n${marker(name, true)}`);
 const temp = `${FILE}.tmp-${process.pid}`;
 writeFileSync(temp, `${HEADER}\n${body.join('\n\n')}\n`);
 renameSync(temp, FILE);
 process.stderr.write(`\nbench: wrote ${FILE}${failed ? ` (${failed} benchmark(s) failed)` : ''}\n`);
 process.exit(failed ? 1 : 0);
+
+/**
+ * The benchmarks in BENCHES' order, each section written by hand right after the benchmark it
+ * followed in the file (at the top if none did), so that a rerun does not move it.
+ */
+function sectionOrder(fileOrder) {
+  const isBench = (name) => BENCHES.some(([n]) => n === name);
+  const after = new Map();
+  let previous;
+  for (const name of fileOrder) {
+    if (isBench(name)) previous = name;
+    else after.set(previous, [...(after.get(previous) ?? []), name]);
+  }
+  return [...(after.get(undefined) ?? []), ...BENCHES.flatMap(([name]) => [name, ...(after.get(name) ?? [])])];
+}
