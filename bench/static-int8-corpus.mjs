@@ -1,7 +1,8 @@
 // Static int8 on PaddleOCR text detection and mlsd (line detection), as users run it: `lowbit
 // quantize --mode int8` all int8 and with `--target-cosine 0.98` (the costliest layers kept in float
 // until the calibration outputs reach 0.98, then handed back while slower than fp32), verified on
-// held-out photos (cosine per output against fp32, from the command's own --json), then fp32 and
+// held-out photos (cosine per output against fp32, from the command's own --json; for mlsd's scores,
+// a peak mask, also with peaks matched within a pixel), then fp32 and
 // the int8 models timed side by side (onnxruntime-node, CPU, 2 threads, interleaved runs, medians).
 // det is calibrated on synthetic printed pages (the corpus photos hold almost no text) with
 // entropy, and checked on the scanned page.png; mlsd on photos with minmax. Each setting runs with
@@ -56,7 +57,7 @@ for (const c of CASES) {
   const [f, ...qs] = await timeInterleaved(sessions, feeds, { runs, warmup: 2 });
   rows.push([c.id, 'fp32', '—', f.median.toFixed(1), '1.00', '—', '—']);
   variants.forEach((v, i) => {
-    const cosines = v.json.verify.outputs.map((o) => `${o.name}: ${o.cosine.toFixed(4)}`).join(', ');
+    const cosines = v.json.verify.outputs.map((o) => `${o.name}: ${o.cosine.toFixed(4)}${o.peakMatchCosine !== undefined ? ` (peaks matched within a pixel: ${o.peakMatchCosine.toFixed(4)})` : ''}`).join(', ');
     const kept = v.json.skipped.length;
     rows.push([c.id, `int8 (${c.method}), ${v.label}`, cosines, qs[i].median.toFixed(1), (1 / qs[i].ratio).toFixed(2), String(kept), v.seconds.toFixed(0)]);
   });

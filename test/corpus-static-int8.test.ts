@@ -11,6 +11,7 @@ import { quantize } from '../src/quantize/quantize.js';
 import { convertToFloat32 } from '../src/passes/to-fp32/convert-to-float32.js';
 import { encodeModel } from '../src/serde/encode.js';
 import { createNodeRunner } from '../src/runner/ort-node.js';
+import { PeakMatchAccumulator } from '../src/eval/peak-match.js';
 import { FidelityAccumulator } from '../src/eval/metrics.js';
 import type { Model } from '../src/ir/model.js';
 import type { Feeds, HostTensor } from '../src/runner/runner.js';
@@ -30,11 +31,17 @@ import { tempDir } from './helpers/temp-dir.js';
 /** det with --target-cosine: the target on the calibration pages, and the floor reached on the held-out scan. */
 const DET_TARGET = 0.98;
 const DET_HELD_FLOOR = 0.97;
+/** PaddleOCR det's backbone Convs, which bench/corpus-cases.mjs also leaves float by --exclude. */
+const DET_BACKBONE = Array.from({ length: 46 }, (_, i) => `p2o.Conv.${i}`).join(',');
 /** PaddleOCR det's input: 384×192, ImageNet mean and std. */
 const DET_PREPROCESS = 'resize=384x192,mean=0.485/0.456/0.406,std=0.229/0.224/0.225';
 /** mlsd with --target-cosine 0.98 and GPTQ rounding on held-out photos: offsets (smooth), scores (a peak mask, steered by nothing). */
 const MLSD_OFFSETS_FLOOR = 0.98;
 const MLSD_SCORES_FLOOR = 0.8;
+/** mlsd's scores with peaks matched within a pixel (eval/peak-match.ts): the issue's 0.98. */
+const MLSD_MATCHED_SCORES_FLOOR = 0.98;
+/** mlsd's scores are planes of 160 × 160: its heat map, max-pooled (peakMaskGrids). */
+const MLSD_GRID = { height: 160, width: 160 };
 
 /** A folder holding copies of the named corpus photos, or undefined when any is absent. */
 function photoFolder(names: string[]): string | undefined {
@@ -116,12 +123,15 @@ describe('static int8 on real models', () => {
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     const scores = json.verify.outputs.find((o: { name: string }) => o.name === 'scores');
-    process.stderr.write(`mlsd int8 (gptq, bias correction): scores cosine ${scores.cosine.toFixed(5)}, its map '${scores.peakMap?.name}' ${scores.peakMap?.cosine.toFixed(5)}\n`);
+    process.stderr.write(`mlsd int8 (gptq, bias correction): scores cosine ${scores.cosine.toFixed(5)}, its map '${scores.peakMap?.name}' ${scores.peakMap?.cosine.toFixed(5)}, peaks matched within a pixel ${scores.peakMatchCosine?.toFixed(5)}\n`);
     expect(scores.peakMap.name).toBe('Transpose__387:0');
     // Measured 0.870 (scores) against 0.998 (map) with 8-bit weights, 0.733 against 0.995 with 7-bit
     // ones (--reduce-range, the default without VNNI): the peaks move, the map stays.
     expect(scores.peakMap.cosine).toBeGreaterThan(0.98);
     expect(scores.peakMap.cosine).toBeGreaterThan(scores.cosine);
+    // The same detections: matched within a pixel, 0.985 with 8-bit weights and 0.993 with 7-bit
+    // ones (all int8 with plain rounding: 0.966 on the 17 photos not calibrated on, so this can fail).
+    expect(scores.peakMatchCosine).toBeGreaterThanOrEqual(MLSD_MATCHED_SCORES_FLOOR);
     expect(json.verify.outputs.map((o: { name: string }) => o.name)).toEqual(['offsets', 'scores']);
   });
 
@@ -140,8 +150,14 @@ describe('static int8 on real models', () => {
     const samples = await collect(held, readModelFile(entry.path).model, 'scale=1');
     const [ref, q] = [await outputsOf(readFileSync(entry.path), samples), await outputsOf(readFileSync(out), samples)];
     const acc = new FidelityAccumulator();
+    const matched = new PeakMatchAccumulator(MLSD_GRID);
     ref.forEach((x, i) => acc.add(x.scores!.data as Float32Array, q[i]!.scores!.data as Float32Array));
-    process.stderr.write(`mlsd fp16 scores: by hand ${acc.result().cosine.toFixed(5)}, verification ${verified.cosine.toFixed(5)}, eval ${evaluated.cosine.toFixed(5)}, map ${verified.peakMap?.cosine.toFixed(5)}\n`);
+    ref.forEach((x, i) => matched.add(x.scores!.data as Float32Array, q[i]!.scores!.data as Float32Array));
+    process.stderr.write(`mlsd fp16 scores: by hand ${acc.result().cosine.toFixed(5)}, verification ${verified.cosine.toFixed(5)}, eval ${evaluated.cosine.toFixed(5)}, map ${verified.peakMap?.cosine.toFixed(5)}, peaks matched within a pixel ${verified.peakMatchCosine?.toFixed(5)}\n`);
+    // The grid found in the graph is the heat map's 160 × 160, in verification and in eval.
+    expect(verified.peakMatchCosine).toBeCloseTo(matched.cosine()!, 6);
+    expect(evaluated.peakMatchCosine).toBeCloseTo(matched.cosine()!, 6);
+    expect(matched.cosine()).toBeGreaterThan(0.999);
     // Running the copy that lists the map as an output instead gave 0.001: onnxruntime then keeps
     // the map in float16 where the model as it is compares in float32 (eval/map-runner.ts).
     expect(verified.cosine).toBeCloseTo(acc.result().cosine, 6);
@@ -205,7 +221,25 @@ describe('static int8 on real models', () => {
     // speed is measured side by side in bench/static-int8-corpus.mjs (BENCHMARKS.md).
   });
 
-  it('mlsd with --target-cosine and GPTQ weight rounding: offsets ≥ 0.98 against fp32 on held-out photos, peak scores far better than plain int8, faster than fp32', { timeout: 900_000 }, async (ctx) => {
+  it('PaddleOCR det with its backbone Convs left float by --exclude: cosine ≥ 0.98 on the scanned page, the rest int8 (its speed: bench/static-int8-corpus.mjs)', { timeout: 300_000 }, async (ctx) => {
+    const det = detWithScan();
+    if ('skip' in det) return skipWithReason(ctx, det.skip);
+    const { entry, held } = det;
+    const out = join(tempDir('det-exclude'), 'det.int8.onnx');
+    const r = lowbit(['quantize', entry.path, '-o', out, '--mode', 'int8', '--calib', await textPages(4), '--data', held, '--preprocess', DET_PREPROCESS, '--calib-method', 'entropy', '--exclude', DET_BACKBONE, '--no-timing', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    const cosine = json.verify.outputs[0].cosine;
+    const excluded = json.skipped.filter((d: { code: string }) => d.code === 'excluded').map((d: { node: string }) => d.node);
+    process.stderr.write(`ppocrv4-det, backbone excluded: page.png cosine ${cosine.toFixed(5)}, ${excluded.length} node(s) excluded\n`);
+    // Measured 0.987 (BENCHMARKS.md), against 0.963 all in int8 (0.932 with 7-bit weights).
+    expect(cosine).toBeGreaterThanOrEqual(0.98);
+    expect(excluded.sort()).toEqual(DET_BACKBONE.split(',').sort());
+    // The head (FPN and DB head) is still int8.
+    expect(await fusedOps(readFileSync(out))).toContain('QLinearConv');
+  });
+
+  it('mlsd with --target-cosine and GPTQ weight rounding: offsets ≥ 0.98 against fp32 on held-out photos, scores ≥ 0.98 with peaks matched within a pixel, faster than fp32', { timeout: 900_000 }, async (ctx) => {
     const mlsd = mlsdWithPhotos();
     if ('skip' in mlsd) return skipWithReason(ctx, mlsd.skip);
     const { entry, calib, held } = mlsd;
@@ -233,6 +267,11 @@ describe('static int8 on real models', () => {
       process.stderr.write(`mlsd target 0.98, gptq, output ${name}: held-out cosine ${acc.result().cosine.toFixed(5)}\n`);
       expect(acc.result().cosine, name).toBeGreaterThanOrEqual(floor);
     }
+    // The scores' detections: 0.996 on these photos, 0.994 on the 17 not calibrated on.
+    const matched = new PeakMatchAccumulator(MLSD_GRID);
+    ref.forEach((r, i) => matched.add(r.scores!.data as Float32Array, q[i]!.scores!.data as Float32Array));
+    process.stderr.write(`mlsd target 0.98, gptq, scores with peaks matched within a pixel: ${matched.cosine()!.toFixed(5)}\n`);
+    expect(matched.cosine()).toBeGreaterThanOrEqual(MLSD_MATCHED_SCORES_FLOOR);
     const ratio = await latencyRatioOf(fp32, int8, samples[0]!);
     process.stderr.write(`mlsd target 0.98, gptq: latency ${ratio.toFixed(3)}× fp32\n`);
     expect(ratio).toBeLessThan(1);

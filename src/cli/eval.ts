@@ -5,7 +5,7 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import type { Runner } from '../runner/runner.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
-import { attachPeakMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, peakMapText, peakMaskGrids, peakMaskMaps } from '../eval/peak-masks.js';
 import { filesWithMaps } from '../node/peak-map-files.js';
 import { openWithMapOutputs } from '../eval/map-runner.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
@@ -101,7 +101,7 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
     evaluation = await evaluateRunners(targets, source, {
       ...(labels ? { labels, labelsFile: cli.labels! } : {}),
       ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}),
-      ...(reference ? { reference } : {}),
+      ...(reference ? { reference, peakGrids: peakMaskGrids(shaping, peakMaps) } : {}),
       onProgress: (done, total) => evaluating.update(done, total),
     });
     evaluating.finish();

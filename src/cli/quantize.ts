@@ -11,9 +11,10 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type OutputFidelity, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, peakMapText, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, peakMapText, peakMaskGrids, peakMaskMaps } from '../eval/peak-masks.js';
 import { filesWithMaps } from '../node/peak-map-files.js';
 import { openWithMapOutputs } from '../eval/map-runner.js';
+import type { PeakGrid } from '../eval/peak-match.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -24,7 +25,7 @@ import { nodeCalibrator } from '../node/calibrator.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/observers/create-observer.js';
 import { createProgress, type ProgressReporter } from '../util/progress.js';
 import { hasInt8DotProduct } from '../node/cpu.js';
-import { LowbitError, OutputError, UsageError } from '../errors.js';
+import { LowbitError, OutputError, UsageError, errorMessage } from '../errors.js';
 import { diagnosticLines, fidelityFigures, formatBytes, printJson } from './format.js';
 import { floatNonFiniteText, quantizedNonFiniteText } from '../eval/fidelity-warnings.js';
 import { fidelityWarning } from './quantize-advice.js';
@@ -43,7 +44,7 @@ import { checkSpeed, describeSpeed, slowerThanFloatWarning, SPEED_CHECK_THREADS,
 import { firstSample } from '../eval/first-sample.js';
 
 /** Verification as the command reports it: fidelity, and the speed check unless --no-timing. */
-type VerifyReport = VerifyResult & { note?: string; fidelityWarning?: string; latency?: SpeedCheck & { warning?: string } };
+type VerifyReport = VerifyResult & { note?: string; mapsNote?: string; fidelityWarning?: string; latency?: SpeedCheck & { warning?: string } };
 
 
 /** What --float-where-faster chose: the Convs kept in float and the latencies it compared. */
@@ -221,7 +222,8 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   let timings: QuantizeReportRequest['latency'];
   if (cli.verify) {
     const { dataSpec, source } = verification!;
-    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels, peakMaskMaps(float));
+    const peakMaps = peakMaskMaps(float);
+    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels, peakMaps, peakMaskGrids(float, peakMaps));
     const lowFidelity = fidelityWarning(verify.outputs, { ...options, ...(targetCosine !== undefined ? { targetCosine } : {}), floatWhereFaster: whereFaster, calib: cli.calib !== undefined });
     if (lowFidelity) verify.fidelityWarning = lowFidelity + movedPeaksText(verify.outputs);
     if (!dataSpec || dataSpec === 'random') verify.note = RANDOM_DATA_NOTE;
@@ -409,12 +411,19 @@ function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
   return { labels: readLabels(cli.labels), file: cli.labels, ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}) };
 }
 
-/** Run float and quantized models side by side; a quantized model that fails to load is removed and reported. */
-async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>): Promise<VerifyResult> {
+/**
+ * Run float and quantized models side by side; a quantized model that fails to load is removed and
+ * reported. A copy with the peak masks' maps as outputs that fails to load costs only the maps' figures.
+ */
+async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>, peakGrids: ReadonlyMap<string, PeakGrid>): Promise<VerifyReport> {
   // Peak masks are verified with the maps they come from, run from a copy of each model that lists
   // them as outputs (eval/map-runner.ts).
   const withMaps = filesWithMaps([floatPath, written.path], peakMaps);
-  const open = (path: string, copy: Uint8Array | undefined) => openWithMapOutputs((s) => createNodeRunner(s), path, copy, [...peakMaps.values()]);
+  let mapsNote: string | undefined;
+  const mapsUnavailable = (path: string) => (error: Error) => {
+    mapsNote ??= `the peak masks were compared without their maps: ${path} with the maps as extra outputs did not load (${errorMessage(error)})`;
+  };
+  const open = (path: string, copy: Uint8Array | undefined) => openWithMapOutputs((s) => createNodeRunner(s), path, copy, [...peakMaps.values()], mapsUnavailable(path));
   const reference = await open(floatPath, withMaps?.[0]);
   let candidate: Runner;
   try {
@@ -424,8 +433,10 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
     refuseOutput(written, error as Error);
   }
   try {
-    const result = await verifyRunners(reference, candidate, source, progress, labels);
-    return withMaps ? { ...result, outputs: attachPeakMaps(result.outputs, peakMaps) } : result;
+    const result = await verifyRunners(reference, candidate, source, progress, labels, peakGrids);
+    // A map whose copy did not load is in one runner only, so verifyRunners left it out.
+    const outputs = withMaps ? attachPeakMaps(result.outputs, peakMaps) : result.outputs;
+    return { ...result, outputs, ...(mapsNote ? { mapsNote } : {}) };
   } catch (error) {
     // The command fails (labels that do not match the data, say): leave no output behind.
     removeOutputs(written);
@@ -435,12 +446,16 @@ async function verifyFiles(floatPath: string, written: WrittenModel, source: Ret
   }
 }
 
-/** After the low-cosine warning: the peak masks whose maps stayed close, so that the low figure is read right. */
+/**
+ * After the low-cosine warning: the peak masks that made the same detections (peaks matched within a
+ * pixel) or whose maps stayed close, so that the low figure is read right.
+ */
 function movedPeaksText(outputs: readonly OutputFidelity[]): string {
-  const moved = outputs.filter((o) => o.peakMap && o.cosine < LOW_COSINE && o.peakMap.cosine >= LOW_COSINE);
+  const close = (o: OutputFidelity) => (o.peakMatchCosine ?? o.peakMap?.cosine ?? 0) >= LOW_COSINE;
+  const moved = outputs.filter((o) => (o.peakMap || o.peakMatchCosine !== undefined) && o.cosine < LOW_COSINE && close(o));
   if (moved.length === 0) return '';
-  const list = moved.map((o) => `'${o.name}' (its map ${o.peakMap!.cosine.toFixed(4)})`).join(', ');
-  return `. ${list} ${moved.length === 1 ? 'is a peak mask' : 'are peak masks'} whose map stayed close: the peaks moved by a little, and a comparison of detections with a pixel's tolerance says more than this cosine`;
+  const list = moved.map((o) => `'${o.name}' (${o.peakMatchCosine !== undefined ? `peaks matched within a pixel ${o.peakMatchCosine.toFixed(4)}` : ''}${o.peakMatchCosine !== undefined && o.peakMap ? ', ' : ''}${o.peakMap ? `its map ${o.peakMap.cosine.toFixed(4)}` : ''})`).join(', ');
+  return `. ${list} ${moved.length === 1 ? 'is a peak mask' : 'are peak masks'} whose detections stayed close: the plain cosine counts a peak that moved by a pixel as one lost and one found`;
 }
 
 /** The --calib samples (at most --samples of them; that many generated ones for 'random', else 8). */
@@ -685,6 +700,7 @@ function renderReport(report: Report, result: QuantizeResult): string {
       lines.push(`  top-1 on the labels, output '${accuracy.float.output}': float ${top1(accuracy.float)}, quantized ${top1(accuracy.quantized)} (${delta >= 0 ? '+' : ''}${delta.toFixed(2)} points)`);
     }
     if (report.verify.note) lines.push(`  (${report.verify.note})`);
+    if (report.verify.mapsNote) lines.push(`  (${report.verify.mapsNote})`);
     if (report.verify.fidelityWarning) lines.push(`warning: ${report.verify.fidelityWarning}`);
     const latency = report.verify.latency;
     if (latency) lines.push(`  ${describeSpeed(latency)}`);

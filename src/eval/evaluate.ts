@@ -2,7 +2,8 @@ import type { Feeds, HostTensor, Runner } from '../runner/runner.js';
 import type { SampleSource } from '../data/samples.js';
 import { LowbitError, UsageError } from '../errors.js';
 import { FidelityAccumulator, classAxisSize } from './metrics.js';
-import { asNumbers, type OutputFidelity } from './verify.js';
+import { asNumbers, outputFidelity, peakMatchAccumulators, type OutputFidelity } from './verify.js';
+import type { PeakGrid, PeakMatchAccumulator } from './peak-match.js';
 import { AccuracyAccumulator, scoresOutputOf, type AccuracyResult } from './accuracy.js';
 
 /** A model to evaluate: a name for reports (usually its path) and a runner holding it. */
@@ -20,6 +21,8 @@ export interface EvaluateOptions {
   scoresOutput?: string;
   /** The float model every target is compared with, output by output. */
   reference?: EvalTarget;
+  /** Peak masks among the outputs (peakMaskGrids): also compared with peaks matched within a pixel. */
+  peakGrids?: ReadonlyMap<string, PeakGrid>;
   onProgress?: (done: number, total: number | undefined) => void;
 }
 
@@ -41,6 +44,7 @@ interface TargetState {
   target: EvalTarget;
   accuracy?: AccuracyAccumulator;
   fidelity?: Map<string, FidelityAccumulator>;
+  peaks?: Map<string, PeakMatchAccumulator>;
 }
 
 /**
@@ -70,7 +74,7 @@ export async function evaluateRunners(targets: EvalTarget[], source: SampleSourc
     models: states.map((s) => ({
       name: s.target.name,
       ...accuracyOf(s),
-      ...(s.fidelity ? { fidelity: [...s.fidelity].map(([name, acc]) => ({ name, ...acc.result() })) } : {}),
+      ...(s.fidelity ? { fidelity: [...s.fidelity].map(([name, acc]) => outputFidelity(name, acc, s.peaks?.get(name))) } : {}),
     })),
   };
 }
@@ -88,6 +92,7 @@ function stateFor(target: EvalTarget, options: EvaluateOptions, reference: EvalT
     const names = reference.runner.outputs.map((o) => o.name).filter((n) => target.runner.outputs.some((o) => o.name === n));
     if (names.length === 0) throw new LowbitError(`${target.name} has none of the outputs of the reference ${reference.name}`, { code: 'verify-mismatch' });
     state.fidelity = new Map(names.map((n) => [n, new FidelityAccumulator()]));
+    state.peaks = peakMatchAccumulators(names, options.peakGrids);
   }
   return state;
 }
@@ -114,6 +119,7 @@ function compare(state: TargetState, reference: Record<string, HostTensor>, outp
   for (const [name, acc] of state.fidelity!) {
     const r = reference[name]!;
     acc.add(asNumbers(r), asNumbers(outputs[name]!), classAxisSize(r.dims));
+    state.peaks?.get(name)?.add(asNumbers(r), asNumbers(outputs[name]!));
   }
 }
 

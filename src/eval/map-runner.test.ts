@@ -54,4 +54,22 @@ describe('withMapOutputs', () => {
     await expect(openWithMapOutputs(open, 'model.onnx', new Uint8Array(1), ['heat'])).rejects.toThrow('copy refused');
     expect(opened.disposed).toBe(true);
   });
+
+  it('told what to do when the copy fails (quantize\'s verification), returns the model alone and says why', async () => {
+    const opened = fakeRunner(['y'], 1);
+    const open = async (source: string | Uint8Array) => {
+      if (typeof source !== 'string') throw new Error('copy refused');
+      return opened;
+    };
+    const reasons: string[] = [];
+    const runner = await openWithMapOutputs(open, 'model.onnx', new Uint8Array(1), ['heat'], (error) => reasons.push(error.message));
+    expect(runner).toBe(opened);
+    expect(opened.disposed).toBe(false);
+    expect(reasons).toEqual(['copy refused']);
+    // A model that does not load still fails, whatever the callback.
+    const broken = async () => {
+      throw new Error('model refused');
+    };
+    await expect(openWithMapOutputs(broken, 'model.onnx', new Uint8Array(1), ['heat'], () => {})).rejects.toThrow('model refused');
+  });
 });

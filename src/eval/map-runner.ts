@@ -35,13 +35,20 @@ export function withMapOutputs(plain: Runner, withMaps: Runner, mapNames: readon
 /**
  * `open(source)`, with the maps of `copy` (the model with its maps as extra outputs, from
  * encodeWithMaps) added as withMapOutputs does; `open(source)` alone when there is no copy.
+ * When the copy fails to open: with `onMapsUnavailable`, that is told why and the model is returned
+ * alone (its masks are then compared without their maps: the model itself loaded, so the copy's
+ * failure says nothing against it); without it, the model is closed and the error thrown.
  */
-export async function openWithMapOutputs<S extends string | Uint8Array>(open: (source: S | Uint8Array) => Promise<Runner>, source: S, copy: Uint8Array | undefined, mapNames: readonly string[]): Promise<Runner> {
+export async function openWithMapOutputs<S extends string | Uint8Array>(open: (source: S | Uint8Array) => Promise<Runner>, source: S, copy: Uint8Array | undefined, mapNames: readonly string[], onMapsUnavailable?: (error: Error) => void): Promise<Runner> {
   const plain = await open(source);
   if (!copy) return plain;
   try {
     return withMapOutputs(plain, await open(copy), mapNames);
   } catch (error) {
+    if (onMapsUnavailable) {
+      onMapsUnavailable(error as Error);
+      return plain;
+    }
     await plain.dispose();
     throw error;
   }

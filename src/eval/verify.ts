@@ -5,6 +5,7 @@ import type { SampleSource } from '../data/samples.js';
 import { LowbitError } from '../errors.js';
 import { FidelityAccumulator, classAxisSize, type FidelityMetrics } from './metrics.js';
 import { AccuracyAccumulator, scoresOutputOf, type AccuracyResult } from './accuracy.js';
+import { PeakMatchAccumulator, type PeakGrid } from './peak-match.js';
 
 /** Below this cosine against float an output gets a warning that says where to look (quantize, the report). */
 export const LOW_COSINE = 0.98;
@@ -16,6 +17,11 @@ export interface OutputFidelity extends FidelityMetrics {
   name: string;
   /** For a peak mask (eval/peak-masks.ts): the same figures for the map whose local maxima it keeps. */
   peakMap?: PeakMapFidelity;
+  /**
+   * For a peak mask whose map's grid is known (peakMaskGrids): the cosine with each peak allowed to
+   * move by one pixel (eval/peak-match.ts), which says whether the same detections were made.
+   */
+  peakMatchCosine?: number;
 }
 
 export interface PeakMapFidelity {
@@ -49,12 +55,14 @@ export interface VerifyProgress {
 
 /**
  * Run the reference (float) and candidate (quantized) models on the same samples and measure each
- * output of the candidate against the reference. Only running sums are kept per output.
+ * output of the candidate against the reference. Only running sums are kept per output. Outputs in
+ * `peakGrids` (peak masks, peakMaskGrids) also get their cosine with peaks matched within a pixel.
  */
-export async function verifyRunners(reference: Runner, candidate: Runner, source: SampleSource, onProgress?: VerifyProgress, labels?: VerifyLabels): Promise<VerifyResult> {
+export async function verifyRunners(reference: Runner, candidate: Runner, source: SampleSource, onProgress?: VerifyProgress, labels?: VerifyLabels, peakGrids?: ReadonlyMap<string, PeakGrid>): Promise<VerifyResult> {
   const names = reference.outputs.map((o) => o.name).filter((n) => candidate.outputs.some((c) => c.name === n));
   if (names.length === 0) throw new LowbitError('the quantized model has none of the float model\'s outputs', { code: 'verify-mismatch' });
   const acc = new Map(names.map((n) => [n, new FidelityAccumulator()]));
+  const peaks = peakMatchAccumulators(names, peakGrids);
   const scores = labels ? (labels.scoresOutput ?? scoresOutputOf(reference)) : undefined;
   if (scores !== undefined && !names.includes(scores)) throw new LowbitError(`no output '${scores}' in both models; outputs: ${names.join(', ')}`, { code: 'no-scores' });
   const accuracy = labels && scores ? [new AccuracyAccumulator(labels.labels, scores, labels.file), new AccuracyAccumulator(labels.labels, scores, labels.file)] : undefined;
@@ -65,6 +73,7 @@ export async function verifyRunners(reference: Runner, candidate: Runner, source
       const r = ref[name]!;
       const q = out[name]!;
       acc.get(name)!.add(asNumbers(r), asNumbers(q), classAxisSize(r.dims));
+      peaks.get(name)?.add(asNumbers(r), asNumbers(q));
     }
     if (accuracy && scores) {
       accuracy[0]!.add(asNumbers(ref[scores]!), ref[scores]!.dims);
@@ -77,9 +86,25 @@ export async function verifyRunners(reference: Runner, candidate: Runner, source
   return {
     samples,
     source: source.label,
-    outputs: names.map((name) => ({ name, ...acc.get(name)!.result() })),
+    outputs: names.map((name) => outputFidelity(name, acc.get(name)!, peaks.get(name))),
     ...(accuracy ? { accuracy: { float: accuracy[0]!.result(), quantized: accuracy[1]!.result() } } : {}),
   };
+}
+
+/** An accumulator for each of `names` that has a peak grid. */
+export function peakMatchAccumulators(names: readonly string[], peakGrids: ReadonlyMap<string, PeakGrid> | undefined): Map<string, PeakMatchAccumulator> {
+  const peaks = new Map<string, PeakMatchAccumulator>();
+  for (const name of names) {
+    const grid = peakGrids?.get(name);
+    if (grid) peaks.set(name, new PeakMatchAccumulator(grid));
+  }
+  return peaks;
+}
+
+/** One output's figures, with the peak-matched cosine when it has one. */
+export function outputFidelity(name: string, fidelity: FidelityAccumulator, peaks: PeakMatchAccumulator | undefined): OutputFidelity {
+  const peakMatchCosine = peaks?.cosine();
+  return { name, ...fidelity.result(), ...(peakMatchCosine !== undefined ? { peakMatchCosine } : {}) };
 }
 
 /** Output values as numbers: float16 bits decoded, int64 converted. */

@@ -14,7 +14,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
 import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, peakMaskMaps } from '../eval/peak-masks.js';
+import { attachPeakMaps, peakMaskGrids, peakMaskMaps } from '../eval/peak-masks.js';
 import { filesWithMaps } from '../node/peak-map-files.js';
 import { openWithMapOutputs } from '../eval/map-runner.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
@@ -152,8 +152,9 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
       say('report: comparing outputs');
       // Peak masks are compared with their maps (eval/peak-masks.ts, eval/map-runner.ts), as in verification.
       const peakMaps = peakMaskMaps(float.model);
+      const peakGrids = peakMaskGrids(float.model, peakMaps);
       const withMaps = filesWithMaps([float.path, quantizedPath], peakMaps);
-      const verify = await withRunners([float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source), withMaps, [...peakMaps.values()]);
+      const verify = await withRunners([float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source, undefined, undefined, peakGrids), withMaps, [...peakMaps.values()]);
       const outputs = withMaps ? attachPeakMaps(verify.outputs, peakMaps) : verify.outputs;
       return { samples: verify.samples, source: verify.source, outputs, ...(known.randomNote ? { note: known.randomNote } : {}) };
     }));

@@ -54,7 +54,7 @@ export function fidelitySection(data: ReportData): string {
   const f = data.fidelity;
   if (!f) return section('fidelity', 'Fidelity per output', unavailable(data.unavailable.fidelity, 'The models were not run side by side.'));
   const rows = f.outputs.map((o) => [
-    `<code>${escapeHtml(o.name)}</code>${o.peakMap ? `<br><small>the local maxima of <code>${escapeHtml(o.peakMap.name)}</code>, whose cosine is ${o.peakMap.cosine.toFixed(5)}</small>` : ''}`,
+    `<code>${escapeHtml(o.name)}</code>${o.peakMap ? `<br><small>the local maxima of <code>${escapeHtml(o.peakMap.name)}</code>, whose cosine is ${o.peakMap.cosine.toFixed(5)}</small>` : ''}${o.peakMatchCosine !== undefined ? `<br><small>peaks matched within a pixel: cosine ${o.peakMatchCosine.toFixed(5)}</small>` : ''}`,
     o.cosine.toFixed(5),
     formatDbHtml(o.sqnrDb),
     o.maxAbsError.toPrecision(3),
