@@ -132,6 +132,8 @@ describe('static int8 on real models', () => {
     // The same detections: matched within a pixel, 0.985 with 8-bit weights and 0.993 with 7-bit
     // ones (all int8 with plain rounding: 0.966 on the 17 photos not calibrated on, so this can fail).
     expect(scores.peakMatchCosine).toBeGreaterThanOrEqual(MLSD_MATCHED_SCORES_FLOOR);
+    // The low plain cosine is warned of, and read: the detections stayed close.
+    expect(json.verify.fidelityWarning).toMatch(/'scores' \(peaks matched within a pixel 0\.9\d+, its map 0\.9\d+\) is a peak mask whose detections stayed close/);
     expect(json.verify.outputs.map((o: { name: string }) => o.name)).toEqual(['offsets', 'scores']);
   });
 

@@ -454,7 +454,9 @@ function movedPeaksText(outputs: readonly OutputFidelity[]): string {
   const close = (o: OutputFidelity) => (o.peakMatchCosine ?? o.peakMap?.cosine ?? 0) >= LOW_COSINE;
   const moved = outputs.filter((o) => (o.peakMap || o.peakMatchCosine !== undefined) && o.cosine < LOW_COSINE && close(o));
   if (moved.length === 0) return '';
-  const list = moved.map((o) => `'${o.name}' (${o.peakMatchCosine !== undefined ? `peaks matched within a pixel ${o.peakMatchCosine.toFixed(4)}` : ''}${o.peakMatchCosine !== undefined && o.peakMap ? ', ' : ''}${o.peakMap ? `its map ${o.peakMap.cosine.toFixed(4)}` : ''})`).join(', ');
+  const figures = (o: OutputFidelity) =>
+    [o.peakMatchCosine !== undefined ? `peaks matched within a pixel ${o.peakMatchCosine.toFixed(4)}` : '', o.peakMap ? `its map ${o.peakMap.cosine.toFixed(4)}` : ''].filter(Boolean).join(', ');
+  const list = moved.map((o) => `'${o.name}' (${figures(o)})`).join(', ');
   return `. ${list} ${moved.length === 1 ? 'is a peak mask' : 'are peak masks'} whose detections stayed close: the plain cosine counts a peak that moved by a pixel as one lost and one found`;
 }
 
