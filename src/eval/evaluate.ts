@@ -118,8 +118,9 @@ async function runTarget(state: TargetState, feeds: Feeds): Promise<Record<strin
 function compare(state: TargetState, reference: Record<string, HostTensor>, outputs: Record<string, HostTensor>): void {
   for (const [name, acc] of state.fidelity!) {
     const r = reference[name]!;
-    acc.add(asNumbers(r), asNumbers(outputs[name]!), classAxisSize(r.dims));
-    state.peaks?.get(name)?.add(asNumbers(r), asNumbers(outputs[name]!));
+    const [refValues, values] = [asNumbers(r), asNumbers(outputs[name]!)];
+    acc.add(refValues, values, classAxisSize(r.dims));
+    state.peaks?.get(name)?.add(refValues, values);
   }
 }
 

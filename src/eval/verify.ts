@@ -72,8 +72,9 @@ export async function verifyRunners(reference: Runner, candidate: Runner, source
     for (const name of names) {
       const r = ref[name]!;
       const q = out[name]!;
-      acc.get(name)!.add(asNumbers(r), asNumbers(q), classAxisSize(r.dims));
-      peaks.get(name)?.add(asNumbers(r), asNumbers(q));
+      const [refValues, values] = [asNumbers(r), asNumbers(q)];
+      acc.get(name)!.add(refValues, values, classAxisSize(r.dims));
+      peaks.get(name)?.add(refValues, values);
     }
     if (accuracy && scores) {
       accuracy[0]!.add(asNumbers(ref[scores]!), ref[scores]!.dims);
