@@ -1,14 +1,24 @@
 // The corpus detectors that bench/static-int8-corpus.mjs and bench/output-stability.mjs run, with
 // their photos and preprocessing.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS } from './lib.mjs';
 
 /** The corpus photos (.corpus/data/photos). */
 export const PHOTOS = join(CORPUS, 'data', 'photos');
 
+/** PHOTOS, or the benchmark skips (as requireModel does for a model) when they were not fetched. */
+export function requirePhotos() {
+  if (!existsSync(PHOTOS)) {
+    console.error(`skip: the corpus photos are absent (${PHOTOS}, Debian python3-skimage); run \`npm run corpus\``);
+    process.exit(0);
+  }
+  return PHOTOS;
+}
+
 /** A new folder under `work` holding copies of the named corpus photos (a calibration or held-out set). */
 export function photoFolder(work, names) {
+  requirePhotos();
   const dir = mkdtempSync(join(work, 'photos-'));
   for (const n of names) copyFileSync(join(PHOTOS, n), join(dir, n));
   return dir;

@@ -13,14 +13,14 @@ import { FidelityAccumulator, PeakMatchAccumulator, openSource, peakMaskGrids, p
 import { parsePreprocess } from '../dist/data/preprocess.js';
 import { seededRandom } from '../dist/util/random.js';
 import { benchTempDir, machine, median, requireModel, table } from './lib.mjs';
-import { CASES, PHOTOS, photoFolder } from './corpus-cases.mjs';
+import { CASES, PHOTOS, photoFolder, requirePhotos } from './corpus-cases.mjs';
 import { session, tensor } from './ort.mjs';
 
 const AMPLITUDES = [0.1, 0.25, 0.5];
 const DRAWS = 3;
 const work = benchTempDir('bench-stability');
 const folder = (names) => photoFolder(work, names);
-const ALL_PHOTOS = `all ${readdirSync(PHOTOS).length} corpus photos`;
+const ALL_PHOTOS = `all ${readdirSync(requirePhotos()).length} corpus photos`;
 const cases = [
   ...CASES.map((c) => ({ id: c.id, preprocess: c.preprocess, held: c.held })),
   { id: 'mlsd-320-large', preprocess: 'scale=1', held: ALL_PHOTOS },

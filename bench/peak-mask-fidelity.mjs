@@ -14,14 +14,14 @@ import { hasInt8DotProduct, openSource, readModelFile } from '../dist/index-node
 import { parsePreprocess } from '../dist/data/preprocess.js';
 import { REPO, benchTempDir, machine, requireModel, table } from './lib.mjs';
 import { session, tensor, timeInterleaved } from './ort.mjs';
-import { CASES, PHOTOS, photoFolder } from './corpus-cases.mjs';
+import { CASES, PHOTOS, photoFolder, requirePhotos } from './corpus-cases.mjs';
 
 const runs = Number(process.argv[2] ?? 11);
 const mlsd = CASES.find((c) => c.id === 'mlsd-320-large');
 const work = benchTempDir('bench-peak-mask');
 const path = requireModel(mlsd.id);
 const calib = photoFolder(work, mlsd.calib);
-const others = readdirSync(PHOTOS).filter((p) => !mlsd.calib.includes(p)).sort();
+const others = readdirSync(requirePhotos()).filter((p) => !mlsd.calib.includes(p)).sort();
 const held = photoFolder(work, others);
 
 const calibrated = ['--calib', calib, '--calib-method', mlsd.method];
