@@ -5,9 +5,8 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import type { Runner } from '../runner/runner.js';
 import { parsePreprocess } from '../data/preprocess.js';
 import { evaluateRunners, type EvalTarget, type EvaluationResult, type ModelEvaluation } from '../eval/evaluate.js';
-import { attachPeakMaps, peakMapText, peakMaskGrids, peakMaskMaps } from '../eval/peak-masks.js';
-import { filesWithMaps } from '../node/peak-map-files.js';
-import { openWithMapOutputs } from '../eval/map-runner.js';
+import { peakMapText } from '../eval/peak-masks.js';
+import { peakMaskFiles } from '../node/peak-map-files.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
 import { locateFrom } from '../node/locate-from.js';
@@ -83,29 +82,28 @@ export async function evalCommand(models: string[], cli: EvalCliOptions): Promis
   const runnerOptions = threads ? { threads } : {};
   // Peak masks are compared with the maps they come from, run from a copy of each model that lists
   // them as outputs (eval/map-runner.ts).
-  const peakMaps = cli.reference ? peakMaskMaps(shaping) : new Map<string, string>();
   const compared = [...(cli.reference ? [cli.reference] : []), ...models];
-  const withMaps = filesWithMaps(compared, peakMaps);
+  const masks = peakMaskFiles(cli.reference ? shaping : undefined, compared);
   const opened: Runner[] = [];
-  const open = async (path: string): Promise<EvalTarget> => {
-    const runner = await openWithMapOutputs((s) => createNodeRunner(s, runnerOptions), path, withMaps?.[compared.indexOf(path)], [...peakMaps.values()]);
+  const open = async (index: number): Promise<EvalTarget> => {
+    const runner = await masks.open(index, runnerOptions);
     opened.push(runner);
-    return { name: path, runner };
+    return { name: compared[index]!, runner };
   };
   let evaluation: EvaluationResult;
   try {
-    const reference = cli.reference ? await open(cli.reference) : undefined;
+    const reference = cli.reference ? await open(0) : undefined;
     const targets: EvalTarget[] = [];
-    for (const path of models) targets.push(await open(path));
+    for (let i = cli.reference ? 1 : 0; i < compared.length; i++) targets.push(await open(i));
     const evaluating = progress('evaluating', 'samples');
     evaluation = await evaluateRunners(targets, source, {
       ...(labels ? { labels, labelsFile: cli.labels! } : {}),
       ...(cli.scoresOutput ? { scoresOutput: cli.scoresOutput } : {}),
-      ...(reference ? { reference, peakGrids: peakMaskGrids(shaping, peakMaps) } : {}),
+      ...(reference ? { reference, peakGrids: masks.grids } : {}),
       onProgress: (done, total) => evaluating.update(done, total),
     });
     evaluating.finish();
-    if (withMaps) for (const m of evaluation.models) if (m.fidelity) m.fidelity = attachPeakMaps(m.fidelity, peakMaps);
+    for (const m of evaluation.models) if (m.fidelity) m.fidelity = masks.attach(m.fidelity);
   } finally {
     await Promise.all(opened.map((r) => r.dispose()));
   }

@@ -11,10 +11,8 @@ import { createNodeRunner } from '../runner/ort-node.js';
 import { quantize, type QuantizeResult } from '../quantize/quantize.js';
 import { MODES, WEIGHT_METHODS, optionsForOtherModes, type QuantizeMode, type QuantizeOptions, type WeightMethod } from '../quantize/options.js';
 import { LOW_COSINE, RANDOM_DATA_NOTE, verifyRunners, type OutputFidelity, type VerifyLabels, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, peakMapText, peakMaskGrids, peakMaskMaps } from '../eval/peak-masks.js';
-import { filesWithMaps } from '../node/peak-map-files.js';
-import { openWithMapOutputs } from '../eval/map-runner.js';
-import type { PeakGrid } from '../eval/peak-match.js';
+import { peakMapText } from '../eval/peak-masks.js';
+import { peakMaskFiles } from '../node/peak-map-files.js';
 import { readLabels } from './eval-args.js';
 import type { Feeds, Runner } from '../runner/runner.js';
 import type { Model } from '../ir/model.js';
@@ -222,8 +220,7 @@ async function quantizeWithOptions(path: string, cli: QuantizeCliOptions): Promi
   let timings: QuantizeReportRequest['latency'];
   if (cli.verify) {
     const { dataSpec, source } = verification!;
-    const peakMaps = peakMaskMaps(float);
-    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels, peakMaps, peakMaskGrids(float, peakMaps));
+    verify = await verifyFiles(path, written, source, (done, total) => say(progressLine('verifying', done, total)), labels, float);
     const lowFidelity = fidelityWarning(verify.outputs, { ...options, ...(targetCosine !== undefined ? { targetCosine } : {}), floatWhereFaster: whereFaster, calib: cli.calib !== undefined });
     if (lowFidelity) verify.fidelityWarning = lowFidelity + movedPeaksText(verify.outputs);
     if (!dataSpec || dataSpec === 'random') verify.note = RANDOM_DATA_NOTE;
@@ -415,28 +412,28 @@ function verifyLabels(cli: QuantizeCliOptions): VerifyLabels | undefined {
  * Run float and quantized models side by side; a quantized model that fails to load is removed and
  * reported. A copy with the peak masks' maps as outputs that fails to load costs only the maps' figures.
  */
-async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, peakMaps: ReadonlyMap<string, string>, peakGrids: ReadonlyMap<string, PeakGrid>): Promise<VerifyReport> {
+async function verifyFiles(floatPath: string, written: WrittenModel, source: ReturnType<typeof openSource>, progress: (done: number, total: number | undefined) => void, labels: VerifyLabels | undefined, float: Model): Promise<VerifyReport> {
   // Peak masks are verified with the maps they come from, run from a copy of each model that lists
   // them as outputs (eval/map-runner.ts).
-  const withMaps = filesWithMaps([floatPath, written.path], peakMaps);
+  const paths = [floatPath, written.path];
+  const masks = peakMaskFiles(float, paths);
   let mapsNote: string | undefined;
-  const mapsUnavailable = (path: string) => (error: Error) => {
-    mapsNote ??= `the peak masks were compared without their maps: ${path} with the maps as extra outputs did not load (${errorMessage(error)})`;
-  };
-  const open = (path: string, copy: Uint8Array | undefined) => openWithMapOutputs((s) => createNodeRunner(s), path, copy, [...peakMaps.values()], mapsUnavailable(path));
-  const reference = await open(floatPath, withMaps?.[0]);
+  const open = (index: number) =>
+    masks.open(index, {}, (error) => {
+      mapsNote ??= `the peak masks were compared without their maps: ${paths[index]} with the maps as extra outputs did not load (${errorMessage(error)})`;
+    });
+  const reference = await open(0);
   let candidate: Runner;
   try {
-    candidate = await open(written.path, withMaps?.[1]);
+    candidate = await open(1);
   } catch (error) {
     await reference.dispose();
     refuseOutput(written, error as Error);
   }
   try {
-    const result = await verifyRunners(reference, candidate, source, progress, labels, peakGrids);
+    const result = await verifyRunners(reference, candidate, source, progress, labels, masks.grids);
     // A map whose copy did not load is in one runner only, so verifyRunners left it out.
-    const outputs = withMaps ? attachPeakMaps(result.outputs, peakMaps) : result.outputs;
-    return { ...result, outputs, ...(mapsNote ? { mapsNote } : {}) };
+    return { ...result, outputs: masks.attach(result.outputs), ...(mapsNote ? { mapsNote } : {}) };
   } catch (error) {
     // The command fails (labels that do not match the data, say): leave no output behind.
     removeOutputs(written);

@@ -14,9 +14,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { summarizeModel } from '../inspect/summary.js';
 import type { QuantizeResult } from '../quantize/quantize.js';
 import { RANDOM_DATA_NOTE, verifyRunners, type VerifyResult } from '../eval/verify.js';
-import { attachPeakMaps, peakMaskGrids, peakMaskMaps } from '../eval/peak-masks.js';
-import { filesWithMaps } from '../node/peak-map-files.js';
-import { openWithMapOutputs } from '../eval/map-runner.js';
+import { peakMaskFiles, type PeakMaskFiles } from '../node/peak-map-files.js';
 import type { EvaluationResult } from '../eval/evaluate.js';
 import { comparePerLayer, type PerLayerResult } from '../eval/per-layer.js';
 import { excludeCommand } from '../eval/exclude-command.js';
@@ -151,11 +149,9 @@ async function gather(float: LoadedModel, quantizedPath: string, source: SampleS
     (await attempt('fidelity', async () => {
       say('report: comparing outputs');
       // Peak masks are compared with their maps (eval/peak-masks.ts, eval/map-runner.ts), as in verification.
-      const peakMaps = peakMaskMaps(float.model);
-      const peakGrids = peakMaskGrids(float.model, peakMaps);
-      const withMaps = filesWithMaps([float.path, quantizedPath], peakMaps);
-      const verify = await withRunners([float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source, undefined, undefined, peakGrids), withMaps, [...peakMaps.values()]);
-      const outputs = withMaps ? attachPeakMaps(verify.outputs, peakMaps) : verify.outputs;
+      const masks = peakMaskFiles(float.model, [float.path, quantizedPath]);
+      const verify = await withRunners([float.path, quantizedPath], runnerOptions, ([f, q]) => verifyRunners(f!, q!, source, undefined, undefined, masks.grids), masks);
+      const outputs = masks.attach(verify.outputs);
       return { samples: verify.samples, source: verify.source, outputs, ...(known.randomNote ? { note: known.randomNote } : {}) };
     }));
   const perLayer =
@@ -213,13 +209,13 @@ function card(loaded: LoadedModel): ModelCard {
 }
 
 /**
- * Open a runner per path, hand them to `work`, and dispose of them whatever happens. `copies` (from
- * filesWithMaps) add the peak masks' maps to the runners' outputs (eval/map-runner.ts).
+ * Open a runner per path, hand them to `work`, and dispose of them whatever happens. With `masks`
+ * (peakMaskFiles of the same paths), the runners also give the peak masks' maps.
  */
-async function withRunners<T>(paths: string[], options: RunnerOptions, work: (runners: Runner[]) => Promise<T>, copies?: Uint8Array[], mapNames: readonly string[] = []): Promise<T> {
+async function withRunners<T>(paths: string[], options: RunnerOptions, work: (runners: Runner[]) => Promise<T>, masks?: PeakMaskFiles): Promise<T> {
   const runners: Runner[] = [];
   try {
-    for (const [i, p] of paths.entries()) runners.push(await openWithMapOutputs((s) => createNodeRunner(s, options), p, copies?.[i], mapNames));
+    for (const [i, p] of paths.entries()) runners.push(masks ? await masks.open(i, options) : await createNodeRunner(p, options));
     return await work(runners);
   } finally {
     await Promise.all(runners.map((r) => r.dispose()));
